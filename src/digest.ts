@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+
+declare const brand: unique symbol;
+type Brand<T, B extends string> = T & { readonly [brand]: B };
+
+/** Lowercase hex SHA-256 of one build-context file's bytes (or of a symlink's target text). */
+export type FileDigest = Brand<string, 'FileDigest'>;
+
+/** `sha256:<hex>` checksum of one image's input manifest: what the image label stores. */
+export type ImageChecksum = Brand<string, 'ImageChecksum'>;
+
+/** `sha256:<hex>` digest of an image manifest in a registry or engine, as written after `@` in a reference. */
+export type ImageDigest = Brand<string, 'ImageDigest'>;
+
+const IMAGE_CHECKSUM_PATTERN = /^sha256:[0-9a-f]{64}$/;
+
+export function isImageChecksum(value: string): value is ImageChecksum {
+  return IMAGE_CHECKSUM_PATTERN.test(value);
+}
+
+export function sha256Hex(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+export function fileDigestOf(data: string | Uint8Array): FileDigest {
+  return sha256Hex(data) as FileDigest;
+}
+
+/**
+ * Hashes a value by its canonical JSON encoding: object keys sorted by code unit, no whitespace. JSON quotes and
+ * escapes every string, so two different values can never encode to the same bytes.
+ */
+export function checksumOfCanonical(value: unknown): ImageChecksum {
+  return `sha256:${sha256Hex(canonicalJson(value))}` as ImageChecksum;
+}
+
+/** Encodes a value as JSON with object keys sorted by code unit, so that equal values give equal text. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') {
+    if (value === undefined) {
+      return 'null';
+    }
+    return JSON.stringify(value);
+  }
+
+  if (Array.isArray(value)) {
+    return `[${value.map(canonicalJson).join(',')}]`;
+  }
+
+  const keys = Object.keys(value)
+    .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+    .sort(compareCodeUnits);
+  const fields = keys.map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
+  return `{${fields.join(',')}}`;
+}
+
+/** Orders strings by UTF-16 code unit, independent of the locale (unlike `localeCompare`). */
+export function compareCodeUnits(a: string, b: string): number {
+  if (a < b) {
+    return -1;
+  }
+  return a > b ? 1 : 0;
+}
