@@ -138,6 +138,8 @@ export interface ResolvedStage {
   readonly unverifiable: readonly UnverifiableInput[];
   /** The ENV of the stage at its end, for children of this image that expand variables. */
   readonly env: Readonly<Record<string, string>>;
+  /** Triggers this stage declares with ONBUILD, parsed, for the images that build FROM it. */
+  readonly onbuildTriggers: readonly Instruction[];
 }
 
 export interface ResolvedBuild {
