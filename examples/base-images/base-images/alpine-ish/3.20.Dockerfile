@@ -1,0 +1,2 @@
+FROM imagesum-example/busybox:1
+RUN echo "3.20" > /etc/base-version

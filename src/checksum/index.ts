@@ -1,0 +1,152 @@
+import path from 'node:path';
+
+import type { BuildContext } from '../context/types.js';
+import { checksumOfCanonical, type ImageChecksum } from '../digest.js';
+import type { Instruction, ResolvedStage } from '../dockerfile/types.js';
+import { internalError } from '../errors.js';
+import type { ImageGraph, ImageLink, ImageNode } from '../graph/types.js';
+import { normalizedName, type ImageReference } from '../reference/index.js';
+import {
+  MANIFEST_VERSION,
+  type BaseInputs,
+  type ContextReadInputs,
+  type ExternalIdentity,
+  type ImageInputs,
+  type InputManifest,
+  type InstructionInputs,
+  type StageInputs,
+} from './manifest.js';
+
+export * from './manifest.js';
+
+/** The checksum of one image and what it was computed from. */
+export interface ImageChecksumResult {
+  readonly name: string;
+  readonly checksum: ImageChecksum;
+  readonly manifest: InputManifest;
+  /** Sources the text cannot pin; an image with any is never reported fresh. */
+  readonly unverifiable: readonly string[];
+}
+
+export interface ComputeChecksumsOptions {
+  /** Opens the build context of an image; the caller shares walks and file digests between images. */
+  readonly openContext: (node: ImageNode) => BuildContext;
+  /** Identifies an external image; see `offlineIdentity` for the rule without an engine. */
+  readonly identifyExternal: (reference: ImageReference) => ExternalIdentity;
+}
+
+/**
+ * Computes every image's checksum in dependency order, so each base's checksum is known before its
+ * dependents need it. This is a Merkle tree: a change anywhere below an image changes its checksum.
+ */
+export function computeChecksums(graph: ImageGraph, options: ComputeChecksumsOptions): Map<string, ImageChecksumResult> {
+  const results = new Map<string, ImageChecksumResult>();
+  for (const name of graph.order) {
+    const node = graph.images.get(name) ?? internalError(`image ${name} is in the order but not in the graph`);
+    const manifest = manifestOf(graph, node, results, options);
+    const unverifiable = manifest.stages.flatMap((stage) => stage.unverifiable);
+    results.set(name, { name, checksum: checksumOfCanonical(manifest), manifest, unverifiable });
+  }
+  return results;
+}
+
+/** The identity of an external image when no engine is asked: its pinned digest, else its normalised name. */
+export function offlineIdentity(reference: ImageReference): ExternalIdentity {
+  if (reference.digest !== undefined) {
+    return { kind: 'digest', digest: reference.digest };
+  }
+  return { kind: 'reference', reference: normalizedName(reference) };
+}
+
+function manifestOf(
+  graph: ImageGraph,
+  node: ImageNode,
+  results: ReadonlyMap<string, ImageChecksumResult>,
+  options: ComputeChecksumsOptions,
+): InputManifest {
+  const context = node.build.stages.some((stage) => stage.contextReads.length > 0) ? options.openContext(node) : undefined;
+  const stages = node.build.stages.map((stage) => stageInputs(stage, node, context, results, options));
+
+  return {
+    version: MANIFEST_VERSION,
+    builder: graph.builder,
+    target: node.spec.target ?? null,
+    platform: node.spec.platform ?? null,
+    escape: node.build.escape,
+    globalArgs: node.build.globalArgs,
+    stages,
+  };
+}
+
+function stageInputs(
+  stage: ResolvedStage,
+  node: ImageNode,
+  context: BuildContext | undefined,
+  results: ReadonlyMap<string, ImageChecksumResult>,
+  options: ComputeChecksumsOptions,
+): StageInputs {
+  const imageInput = (link: ImageLink | undefined): ImageInputs => imageInputs(link, results, options);
+  const linkFor = (use: unknown) => node.links.find((link) => link.use === use);
+
+  let base: BaseInputs;
+  switch (stage.base.kind) {
+    case 'scratch':
+      base = { kind: 'scratch' };
+      break;
+    case 'stage':
+      base = { kind: 'stage', index: stage.base.index };
+      break;
+    case 'image':
+      base = imageInput(linkFor(stage.base.use));
+      break;
+  }
+
+  return {
+    index: stage.index,
+    base,
+    instructions: stage.instructions.map(instructionInputs),
+    args: stage.args,
+    contextReads: stage.contextReads.map((read): ContextReadInputs => ({
+      instruction: read.instruction,
+      sources: read.wholeContext ? ['.'] : read.sources,
+      excludes: read.excludes,
+      parents: read.parents,
+      entries: (context ?? internalError('context reads without a context')).select(read),
+    })),
+    images: stage.imageUses.map((use) => imageInput(linkFor(use))),
+    unverifiable: stage.unverifiable.map((input) => input.source),
+  };
+}
+
+function imageInputs(
+  link: ImageLink | undefined,
+  results: ReadonlyMap<string, ImageChecksumResult>,
+  options: ComputeChecksumsOptions,
+): ImageInputs {
+  if (link === undefined) {
+    return internalError('an image use has no link in the graph');
+  }
+
+  if (link.local === undefined) {
+    return { kind: 'external', identity: options.identifyExternal(link.reference) };
+  }
+
+  // A missing base checksum would silently drop the base from the key, which is the worst failure here.
+  const base = results.get(link.local) ?? internalError(`checksum of base ${link.local} is needed before it was computed`);
+  return { kind: 'local', name: link.local, checksum: base.checksum };
+}
+
+function instructionInputs(instruction: Instruction): InstructionInputs {
+  return {
+    keyword: instruction.keyword,
+    flags: instruction.flags,
+    exec: instruction.exec ?? null,
+    text: instruction.exec === undefined ? instruction.text : null,
+    heredocs: instruction.heredocs,
+  };
+}
+
+/** Formats a path relative to the project root with `/`, as output shows it. */
+export function displayPath(root: string, file: string): string {
+  return path.relative(root, file).split(path.sep).join('/') || '.';
+}

@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+
+import { ImagesumError } from '../errors.js';
+import { splitCommand } from './args.js';
+
+/**
+ * The `imagesum` command. It loads only what the chosen command needs, because `--version` and `--help` must
+ * answer in a few tens of milliseconds.
+ */
+
+const USAGE = `Usage: imagesum [-C DIR] [--config FILE] [--builder buildkit|classic] COMMAND [options]
+
+Commands:
+  graph    print the images and how they depend on each other (--format text|json|dot|mermaid)
+  hash     print each image's checksum (--inputs prints what it was computed from)
+  status   tell which images are fresh, stale or missing in the engine (--json, --check)
+  build    build the stale images in dependency order (-j N, --dry-run, --force, --keep-going)
+
+Options:
+  -C DIR            run as if started in DIR
+  --config FILE     read FILE instead of imagesum.yaml
+  --builder KIND    the builder that will build the images: buildkit (default) or classic
+  -h, --help        print help for a command
+  --version         print the version
+
+Exit codes: 0 success, 1 stale images found by --check or a failed build, 2 usage, config or Dockerfile errors.
+`;
+
+type CommandModule = { run(args: string[]): Promise<number> };
+
+const COMMANDS: Record<string, () => Promise<CommandModule>> = {
+  graph: () => import('./commands/graph.js'),
+  hash: () => import('./commands/hash.js'),
+  status: () => import('./commands/status.js'),
+  build: () => import('./commands/build.js'),
+};
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--version')) {
+    process.stdout.write(`${readVersion()}\n`);
+    return 0;
+  }
+
+  const { command, rest } = splitCommand(argv);
+  if (command === undefined) {
+    const wantsHelp = argv.includes('--help') || argv.includes('-h');
+    (wantsHelp ? process.stdout : process.stderr).write(USAGE);
+    return wantsHelp ? 0 : 2;
+  }
+
+  const load = COMMANDS[command];
+  if (load === undefined) {
+    throw new ImagesumError('usage', `unknown command ${JSON.stringify(command)}; commands are ${Object.keys(COMMANDS).join(', ')}`);
+  }
+  return (await load()).run(rest);
+}
+
+function readVersion(): string {
+  const manifest = new URL('../../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
+}
+
+/** Maps an error to the documented exit codes: 2 for what the user wrote, 1 for what the world did. */
+function exitCodeFor(error: ImagesumError): number {
+  switch (error.kind) {
+    case 'usage':
+    case 'config':
+    case 'dockerfile':
+    case 'dockerignore':
+    case 'reference':
+    case 'context':
+    case 'graph':
+      return 2;
+    default:
+      return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof ImagesumError) {
+      process.stderr.write(`imagesum: ${error.message}\n`);
+      process.exitCode = exitCodeFor(error);
+      return;
+    }
+    process.stderr.write(`imagesum: internal error, please report it: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 70;
+  },
+);
