@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs';
+
+import type { FileDigest } from '../digest.js';
+import { ImagesumError } from '../errors.js';
+import { StatCache, type StatKey } from './statcache.js';
+
+/** Size of the reused read buffer. */
+const READ_BUFFER_SIZE = 4 * 1024 * 1024;
+const STABLE_READ_ATTEMPTS = 3;
+
+/**
+ * Hashes regular files for every build context of one run. Each absolute path is hashed at most once per
+ * run, and a digest from the persistent stat cache is reused when size, mtime, ctime and inode all match.
+ */
+export class FileHasher {
+  readonly cache: StatCache;
+  private readonly memo = new Map<string, FileDigest>();
+  private readonly buffer = Buffer.allocUnsafe(READ_BUFFER_SIZE);
+  /** Number of files read and hashed in this run, for reports and tests. */
+  hashedCount = 0;
+
+  constructor(cache: StatCache = new StatCache()) {
+    this.cache = cache;
+  }
+
+  /** Returns the lowercase hex SHA-256 of a regular file's bytes. Raises a 'context' error when unreadable. */
+  hashFile(absolutePath: string): FileDigest {
+    const memoised = this.memo.get(absolutePath);
+    if (memoised !== undefined) {
+      return memoised;
+    }
+
+    const digest = this.readDigest(absolutePath);
+    this.memo.set(absolutePath, digest);
+    return digest;
+  }
+
+  private readDigest(absolutePath: string): FileDigest {
+    let descriptor: number;
+    try {
+      descriptor = openSync(absolutePath, 'r');
+    } catch (error) {
+      throw unreadable(absolutePath, error);
+    }
+
+    try {
+      for (let attempt = 0; attempt < STABLE_READ_ATTEMPTS; attempt++) {
+        const before = statKeyOf(fstatSync(descriptor, { bigint: true }));
+        const cached = this.cache.lookup(absolutePath, before);
+        if (cached !== undefined) {
+          return cached;
+        }
+
+        const digest = this.hashDescriptor(descriptor);
+        const after = statKeyOf(fstatSync(descriptor, { bigint: true }));
+        // A file written while it was read gives a digest of neither version, so it is read again.
+        if (sameKey(before, after)) {
+          this.hashedCount++;
+          this.cache.record(absolutePath, after, digest);
+          return digest;
+        }
+      }
+    } catch (error) {
+      throw unreadable(absolutePath, error);
+    } finally {
+      closeSync(descriptor);
+    }
+
+    throw new ImagesumError('context', `file ${absolutePath} kept changing while it was read; retry when it is no longer being written`);
+  }
+
+  /**
+   * Hashes from offset 0 with positional reads into one reused 4 MiB buffer, so a retry after a change
+   * rereads the whole file. A file up to 4 MiB takes one read, as cheap as `readFileSync`.
+   */
+  private hashDescriptor(descriptor: number): FileDigest {
+    const hash = createHash('sha256');
+    let position = 0;
+    for (;;) {
+      const count = readSync(descriptor, this.buffer, 0, this.buffer.length, position);
+      if (count === 0) {
+        break;
+      }
+      hash.update(this.buffer.subarray(0, count));
+      position += count;
+    }
+    return hash.digest('hex') as FileDigest;
+  }
+}
+
+/** Creates a hasher for one run, backed by a stat cache from `loadStatCache` or by an empty one. */
+export function createFileHasher(cache?: StatCache): FileHasher {
+  return new FileHasher(cache);
+}
+
+function statKeyOf(stats: BigIntStats): StatKey {
+  return { size: stats.size, mtimeNs: stats.mtimeNs, ctimeNs: stats.ctimeNs, ino: stats.ino };
+}
+
+function sameKey(a: StatKey, b: StatKey): boolean {
+  return a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs && a.ino === b.ino;
+}
+
+function unreadable(path: string, error: unknown): ImagesumError {
+  if (error instanceof ImagesumError) {
+    return error;
+  }
+  const reason = error instanceof Error ? error.message : String(error);
+  return new ImagesumError('context', `cannot read file ${path}: ${reason}; check that it exists and is readable`);
+}

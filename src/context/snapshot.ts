@@ -1,0 +1,126 @@
+import { lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
+import { join } from 'node:path';
+
+import { ImagesumError } from '../errors.js';
+import type { IgnoreMatcher } from './ignorefile.js';
+
+/** One path of the context that survives the ignore file, as the engine would send it. */
+export interface SnapshotNode {
+  /** Relative to the context root with `/` separators; `''` for the root. */
+  readonly path: string;
+  readonly absolute: string;
+  /** `other` is a FIFO, socket or device, which imagesum cannot checksum. */
+  readonly kind: 'file' | 'directory' | 'symlink' | 'other';
+  /** Permission bits: `mode & 0o7777`. */
+  readonly mode: number;
+  /** Link text, for a symlink. */
+  readonly target?: string;
+  /** Child names in byte order, for a folder. */
+  readonly children?: readonly string[];
+}
+
+/** The context after the ignore file: every surviving path, read once and shared by all selections. */
+export class ContextSnapshot {
+  private readonly nodes = new Map<string, SnapshotNode>();
+
+  constructor(
+    readonly root: string,
+    ignore: IgnoreMatcher,
+  ) {
+    this.walk('', root, ignore);
+  }
+
+  get(path: string): SnapshotNode | undefined {
+    return this.nodes.get(path);
+  }
+
+  /** Returns every path except the root, in walk order. */
+  all(): IterableIterator<SnapshotNode> {
+    const iterator = this.nodes.values();
+    iterator.next();
+    return iterator;
+  }
+
+  /** Returns the node and every node below it, in walk order, without following symlinks. */
+  *subtree(node: SnapshotNode): Generator<SnapshotNode> {
+    yield node;
+    for (const name of node.children ?? []) {
+      const child = this.nodes.get(childPath(node.path, name));
+      if (child !== undefined) {
+        yield* this.subtree(child);
+      }
+    }
+  }
+
+  private walk(path: string, absolute: string, ignore: IgnoreMatcher): void {
+    const stats = lstatOrRaise(absolute);
+    if (!stats.isDirectory()) {
+      throw new ImagesumError('context', `build context ${absolute} is not a folder; pass a folder as the context`);
+    }
+
+    const names = readFolder(absolute).sort(compareBytes);
+    const kept: string[] = [];
+    const node: SnapshotNode = { path, absolute, kind: 'directory', mode: Number(stats.mode) & 0o7777, children: kept };
+    this.nodes.set(path, node);
+
+    for (const name of names) {
+      const entryPath = childPath(path, name);
+      const entryAbsolute = join(absolute, name);
+      const entryStats = lstatOrRaise(entryAbsolute);
+      const isFolder = entryStats.isDirectory();
+
+      if (ignore.excludes(entryPath)) {
+        if (!isFolder || !ignore.entersExcludedFolder(entryPath)) {
+          continue;
+        }
+      }
+
+      kept.push(name);
+      if (isFolder) {
+        this.walk(entryPath, entryAbsolute, ignore);
+      } else {
+        this.nodes.set(entryPath, leafNode(entryPath, entryAbsolute, entryStats));
+      }
+    }
+  }
+}
+
+export function childPath(parent: string, name: string): string {
+  return parent === '' ? name : `${parent}/${name}`;
+}
+
+function leafNode(path: string, absolute: string, stats: Stats): SnapshotNode {
+  const mode = Number(stats.mode) & 0o7777;
+  if (stats.isSymbolicLink()) {
+    return { path, absolute, kind: 'symlink', mode, target: readlinkSync(absolute) };
+  }
+  if (stats.isFile()) {
+    return { path, absolute, kind: 'file', mode };
+  }
+  return { path, absolute, kind: 'other', mode };
+}
+
+function lstatOrRaise(absolute: string): Stats {
+  try {
+    return lstatSync(absolute);
+  } catch (error) {
+    throw new ImagesumError('context', `cannot read ${absolute} in the build context: ${reasonOf(error)}; check that it exists and is readable`);
+  }
+}
+
+function readFolder(absolute: string): string[] {
+  try {
+    return readdirSync(absolute);
+  } catch (error) {
+    throw new ImagesumError('context', `cannot list folder ${absolute} in the build context: ${reasonOf(error)}; check its permissions`);
+  }
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Orders names as Go sorts strings: by UTF-8 bytes. */
+function compareBytes(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
