@@ -1,5 +1,8 @@
+import type { Warning } from '../config/types.js';
+
 /** What the build emits as it goes. Renderers in `report/` turn these into terminal output. */
 export type BuildEvent =
+  | { readonly type: 'warning'; readonly warning: Warning }
   | { readonly type: 'planned'; readonly builds: readonly PlannedBuild[]; readonly builder: string }
   | { readonly type: 'started'; readonly name: string; readonly at: number }
   | { readonly type: 'succeeded'; readonly name: string; readonly seconds: number }

@@ -2,7 +2,7 @@ import { analyze } from '../../analysis.js';
 import { parseCommandArgs } from '../args.js';
 import { builderOption } from '../common.js';
 import { printWarnings } from '../output.js';
-import { selectImages } from '../select.js';
+import { selectImages } from '../../build/select.js';
 
 const HELP = `Usage: imagesum hash [IMAGE...] [--inputs]
 
