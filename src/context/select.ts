@@ -140,6 +140,10 @@ class Selection {
       this.addNode(match, node);
       return;
     }
+    // The copy never applies the source folder's own mode, but counting it only risks a needless rebuild.
+    if (match !== '') {
+      this.addNode(match, node);
+    }
     this.copyFolder(node, match, '', { include, includeResults: undefined, excludeResults: undefined });
   }
 
