@@ -46,7 +46,8 @@ export function readConfigFile(file: string, display: string): ConfigFile {
   const [firstError] = document.errors;
   if (firstError !== undefined) {
     const line = firstError.linePos?.[0].line ?? 1;
-    const reason = firstError.message.split('\n')[0] ?? 'invalid YAML';
+    // The yaml package appends the position and an excerpt; the message already starts with file:line.
+    const reason = (firstError.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
     throw new ImagesumError('config', `invalid YAML: ${reason}`, { file: display, line });
   }
 
