@@ -89,7 +89,7 @@ class Selection {
   /**
    * Expands wildcards as fsutil's `ResolveWildcards`: the segments before the first wildcard name a folder
    * (symlinks followed), and every path below it that matches the rest is a match, without descending into
-   * a matched folder. Returns the cleaned source itself when it holds no wildcard.
+   * a matched folder. Returns the cleaned source itself when it contains no wildcard.
    */
   private resolveWildcards(cleaned: string, written: string): string[] {
     const segments = cleaned === '' ? [] : cleaned.split('/');
@@ -132,8 +132,8 @@ class Selection {
   private copyMatch(match: string, written: string, include: PatternList | undefined): void {
     const node = this.resolve(match, written);
     if (node === undefined) {
-      const what = match === cleanPath(`/${written}`).slice(1) ? `source ${JSON.stringify(written)}` : `${JSON.stringify(match)} (matched by ${JSON.stringify(written)})`;
-      this.fail(`${what} not found in the build context; check the path and the ignore file`);
+      const subject = match === cleanPath(`/${written}`).slice(1) ? `source ${JSON.stringify(written)}` : `${JSON.stringify(match)} (matched by ${JSON.stringify(written)})`;
+      this.fail(`${subject} not found in the build context; check the path and the ignore file`);
     }
 
     if (node.kind !== 'directory') {
@@ -260,12 +260,12 @@ class Selection {
     return this.snapshot.get(current);
   }
 
-  private patternList(patterns: readonly string[], what: string): PatternList {
+  private patternList(patterns: readonly string[], option: string): PatternList {
     try {
       return new PatternList(patterns);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      return this.fail(`invalid ${what} pattern in ${JSON.stringify(patterns)}: ${reason}; fix the pattern`);
+      return this.fail(`invalid ${option} pattern in ${JSON.stringify(patterns)}: ${reason}; fix the pattern`);
     }
   }
 

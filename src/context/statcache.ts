@@ -39,7 +39,7 @@ export class StatCache {
   private readonly entries = new Map<string, CacheEntry>();
   /** Entries older than this (ns since the epoch) are trusted; 0 when nothing was loaded. */
   private readonly trustedBeforeNs: bigint;
-  /** Why the loaded file was ignored, or `undefined` when it was used or absent. */
+  /** Reason the loaded file was ignored, or `undefined` when it was used or absent. */
   readonly rejection: string | undefined;
 
   constructor(loaded?: { entries: Map<string, CacheEntry>; writtenAtNs: bigint }, rejection?: string) {
@@ -150,7 +150,7 @@ function decodeBody(value: unknown): { entries: Map<string, CacheEntry>; written
 
 /**
  * Loads the cache file. A missing, unreadable, corrupt, truncated or foreign-version file gives an empty
- * cache (its `rejection` says why, except for a missing file), so the run hashes every file again.
+ * cache (its `rejection` gives the reason, except for a missing file), so the run hashes every file again.
  */
 export function loadStatCache(file: string): StatCache {
   let text: string;

@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+
+import { fileDigestOf } from '../../src/digest.js';
+import { createFileHasher, loadStatCache, saveStatCache, StatCache } from '../../src/context/index.js';
+import { makeTree, removeTree } from './helpers.js';
+
+/**
+ * Writes the cache as if saved a minute from now, so files changed in this test count as safely older
+ * than the write. `saveStatCache` itself stores the current time, which makes them racy.
+ */
+function saveAsIfLater(cache: StatCache, file: string): void {
+  writeFileSync(file, cache.serialize(BigInt(Date.now() + 60_000) * 1_000_000n));
+}
+
+test('stat cache round trip reuses digest', () => {
+  const root = makeTree({ 'a.txt': 'alpha' });
+  try {
+    const file = join(root, 'a.txt');
+    const cacheFile = join(root, 'cache');
+    const first = createFileHasher(loadStatCache(cacheFile));
+    assert.equal(first.hashFile(file), fileDigestOf('alpha'));
+    saveAsIfLater(first.cache, cacheFile);
+
+    const second = createFileHasher(loadStatCache(cacheFile));
+    assert.equal(second.hashFile(file), fileDigestOf('alpha'));
+    assert.equal(second.hashedCount, 0);
+    assert.deepEqual(readdirSync(root).sort(), ['a.txt', 'cache']);
+  } finally {
+    removeTree(root);
+  }
+});
+
+test('stat cache rehashes changed file', () => {
+  const root = makeTree({ 'a.txt': 'alpha' });
+  try {
+    const file = join(root, 'a.txt');
+    const cacheFile = join(root, 'cache');
+    const first = createFileHasher(loadStatCache(cacheFile));
+    first.hashFile(file);
+    saveAsIfLater(first.cache, cacheFile);
+
+    writeFileSync(file, 'beta!');
+    const second = createFileHasher(loadStatCache(cacheFile));
+    assert.equal(second.hashFile(file), fileDigestOf('beta!'));
+    assert.equal(second.hashedCount, 1);
+  } finally {
+    removeTree(root);
+  }
+});
+
+test('stat cache rehashes racy entry', () => {
+  const root = makeTree({ 'a.txt': 'alpha' });
+  try {
+    const file = join(root, 'a.txt');
+    const cacheFile = join(root, 'cache');
+    const first = createFileHasher(loadStatCache(cacheFile));
+    first.hashFile(file);
+    saveStatCache(first.cache, cacheFile);
+
+    // The file was written just before the cache, so a same-size rewrite could keep its timestamps.
+    const second = createFileHasher(loadStatCache(cacheFile));
+    second.hashFile(file);
+    assert.equal(second.hashedCount, 1);
+  } finally {
+    removeTree(root);
+  }
+});
+
+test('stat cache ignores damaged files', async (t) => {
+  const root = makeTree({ 'a.txt': 'alpha' });
+  try {
+    const file = join(root, 'a.txt');
+    const cacheFile = join(root, 'cache');
+    const hasher = createFileHasher(loadStatCache(cacheFile));
+    hasher.hashFile(file);
+    saveStatCache(hasher.cache, cacheFile);
+    const good = readFileSync(cacheFile, 'utf8');
+    assert.equal(loadStatCache(cacheFile).size, 1);
+    assert.equal(loadStatCache(cacheFile).rejection, undefined);
+    assert.deepEqual(readdirSync(root).sort(), ['a.txt', 'cache']);
+
+    const damaged: Array<[string, string]> = [
+      ['truncated', good.slice(0, good.length - 10)],
+      ['corrupt body', good.replace(fileDigestOf('alpha'), fileDigestOf('other'))],
+      ['foreign version', good.replace(/^imagesum-stat-cache 1 /, 'imagesum-stat-cache 999 ')],
+      ['foreign file', 'hello world\n{}'],
+      ['empty', ''],
+    ];
+    for (const [name, text] of damaged) {
+      await t.test(name, () => {
+        writeFileSync(cacheFile, text);
+        const cache = loadStatCache(cacheFile);
+        assert.equal(cache.size, 0);
+        assert.notEqual(cache.rejection, undefined);
+
+        const fresh = createFileHasher(cache);
+        assert.equal(fresh.hashFile(file), fileDigestOf('alpha'));
+        assert.equal(fresh.hashedCount, 1);
+      });
+    }
+  } finally {
+    removeTree(root);
+  }
+});
+
+test('stat cache rejects valid checksum bad shape', () => {
+  const body = JSON.stringify({ writtenAtNs: '1', entries: [['relative', '1', '1', '1', '1', 'zz']] });
+  const header = `imagesum-stat-cache 1 ${fileDigestOf(body)}`;
+  const cache = StatCache.parse(`${header}\n${body}`);
+  assert.equal(cache.size, 0);
+  assert.equal(cache.rejection, 'body has an unexpected shape');
+});
+
+test('hasher memoises per path', () => {
+  const root = makeTree({ 'a.txt': 'alpha' });
+  try {
+    const file = join(root, 'a.txt');
+    const hasher = createFileHasher();
+    hasher.hashFile(file);
+    hasher.hashFile(file);
+    assert.equal(hasher.hashedCount, 1);
+  } finally {
+    removeTree(root);
+  }
+});
+
+test('hasher reads large file', () => {
+  const root = makeTree({});
+  try {
+    const file = join(root, 'big.bin');
+    const data = Buffer.alloc(9 * 1024 * 1024 + 123, 7);
+    writeFileSync(file, data);
+    assert.equal(statSync(file).size, data.length);
+    assert.equal(createFileHasher().hashFile(file), fileDigestOf(data));
+  } finally {
+    removeTree(root);
+  }
+});
