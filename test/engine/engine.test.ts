@@ -4,12 +4,22 @@
  * so checks look only at images that this file created, under unique tags.
  */
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { ImagesumError } from '../../src/errors.js';
-import { createEngineClient, type EngineImage } from '../../src/engine/index.js';
+import { createEngineClient, detectBuilder, type EngineImage } from '../../src/engine/index.js';
 import { matchKey, parseReference } from '../../src/reference/index.js';
-import { buildImage, EngineCleanup, engineSkipReason, importBusybox, uniqueTag } from '../support/engine.js';
+import {
+  buildImage,
+  EngineCleanup,
+  engineSkipReason,
+  importBusybox,
+  runCommand,
+  temporaryFolder,
+  uniqueTag,
+} from '../support/engine.js';
 
 const LABEL_KEY = 'io.imagesum.checksum';
 const CHECKSUM = 'sha256:' + '5e'.repeat(32);
@@ -116,5 +126,20 @@ describe('engine client against a real engine', { skip }, () => {
       assert.match(error.message, /Check the reference and that the Docker engine can reach its registry$/);
       return true;
     });
+  });
+
+  it('builds with the detected BuildKit client', async () => {
+    const choice = await detectBuilder('buildkit');
+    const context = await temporaryFolder(cleanup, 'buildkit');
+    await writeFile(join(context, 'Dockerfile'), `FROM scratch\nLABEL ${LABEL_KEY}=${CHECKSUM}\n`);
+    const tag = uniqueTag('buildkit');
+    cleanup.trackImage(tag);
+
+    const result = await runCommand(choice.client, ['build', '--tag', tag, context], { ...process.env, ...choice.env });
+    assert.equal(result.exitCode, 0, result.stderr);
+    // BuildKit reports its steps as `#1 [internal] load build definition`, the classic builder as `Step 1/2`.
+    assert.match(result.stderr + result.stdout, /#\d+ \[internal\]/);
+    const image = await client.inspectImage(tag);
+    assert.equal(image?.labels[LABEL_KEY], CHECKSUM);
   });
 });
