@@ -5,7 +5,7 @@ import { delimiter, isAbsolute, join, resolve } from 'node:path';
 
 import { ImagesumError } from '../errors.js';
 
-/** How images are built: BuildKit or the classic builder through a docker client, or `podman build`. */
+/** Build backend: BuildKit or the classic builder through a docker client, or `podman build`. */
 export type BuilderKind = 'buildkit' | 'classic' | 'podman';
 
 /** The client to run for builds and the environment variables to add to its environment. */
@@ -26,9 +26,11 @@ export interface BuilderDetectionOptions {
   readonly env?: NodeJS.ProcessEnv | undefined;
 }
 
-/** What a probe found out about one client executable. */
+/** Probe results for one client executable. */
 export interface ClientCapabilities {
   readonly path: string;
+  /** CLI product, read from `Docker version …` or `podman version …`. */
+  readonly product: 'docker' | 'podman';
   /** Version as the client prints it, such as `20.10.24+dfsg1`. */
   readonly version: string;
   readonly major: number;
@@ -52,25 +54,48 @@ const PROBE_TIMEOUT_MS = 10_000;
  */
 export async function detectBuilder(kind: BuilderKind, options: BuilderDetectionOptions = {}): Promise<BuilderChoice> {
   const env = options.env ?? process.env;
+  const product = kind === 'podman' ? 'podman' : 'docker';
   const requested = options.client ?? nonEmpty(env['IMAGESUM_DOCKER']);
 
   if (requested !== undefined) {
-    const path = await resolveRequestedClient(requested, env);
-    const capabilities = await probeClient(path, env, kind === 'buildkit');
-    if (capabilities === undefined) {
-      throw new ImagesumError(
-        'engine',
-        `the build client ${path} did not print a version with --version; set IMAGESUM_DOCKER to a working docker or podman`,
-      );
-    }
-    return chooseFrom(kind, [capabilities], env, ` (set by ${options.client === undefined ? 'IMAGESUM_DOCKER' : 'option'})`);
+    const origin = options.client === undefined ? 'IMAGESUM_DOCKER' : 'option';
+    const capabilities = await probeRequestedClient(requested, kind, env);
+    return chooseFrom(kind, [capabilities], env, ` (set by ${origin})`);
   }
 
-  const name = kind === 'podman' ? 'podman' : 'docker';
-  const candidates = await findExecutables(name, env['PATH'] ?? '');
+  const candidates = await findExecutables(product, env['PATH'] ?? '');
   const probed = await Promise.all(candidates.map((path) => probeClient(path, env, kind === 'buildkit')));
-  const working = probed.filter((capabilities): capabilities is ClientCapabilities => capabilities !== undefined);
+  const working = probed.filter(
+    (capabilities): capabilities is ClientCapabilities => capabilities?.product === product,
+  );
   return chooseFrom(kind, working, env, '');
+}
+
+/** Probes the client that the user named, and raises when it is missing, broken or the wrong product. */
+async function probeRequestedClient(
+  requested: string,
+  kind: BuilderKind,
+  env: NodeJS.ProcessEnv,
+): Promise<ClientCapabilities> {
+  const path = await resolveRequestedClient(requested, env);
+  const capabilities = await probeClient(path, env, kind === 'buildkit');
+  if (capabilities === undefined) {
+    throw new ImagesumError(
+      'engine',
+      `the build client ${path} did not print a version with --version; set IMAGESUM_DOCKER to a working docker or podman`,
+    );
+  }
+
+  const product = kind === 'podman' ? 'podman' : 'docker';
+  if (capabilities.product !== product) {
+    const otherBuilders = capabilities.product === 'podman' ? 'podman' : 'buildkit or classic';
+    throw new ImagesumError(
+      'engine',
+      `the build client ${path} is ${capabilities.product} ${capabilities.version}, but the ${kind} builder needs ` +
+        `${product}; set IMAGESUM_DOCKER to a ${product} client or choose the ${otherBuilders} builder`,
+    );
+  }
+  return capabilities;
 }
 
 function chooseFrom(
@@ -207,14 +232,15 @@ export async function probeClient(
   ]);
 
   // `Docker version 20.10.24+dfsg1, build 297e128` or `podman version 4.3.1`.
-  const match = /version\s+v?((\d+)\.[^\s,]*)/i.exec(versionRun.stdout);
+  const match = /^(docker|podman) version\s+v?((\d+)\.[^\s,]*)/im.exec(versionRun.stdout);
   if (versionRun.exitCode !== 0 || match === null) {
     return undefined;
   }
   return {
     path,
-    version: match[1] ?? '',
-    major: Number(match[2]),
+    product: match[1]?.toLowerCase() === 'podman' ? 'podman' : 'docker',
+    version: match[2] ?? '',
+    major: Number(match[3]),
     hasBuildx: buildxRun?.exitCode === 0,
   };
 }
@@ -222,7 +248,11 @@ export async function probeClient(
 function run(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ exitCode: number; stdout: string }> {
   return new Promise((resolvePromise) => {
     execFile(file, args, { env, timeout: PROBE_TIMEOUT_MS, encoding: 'utf8' }, (error, stdout) => {
-      const exitCode = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+      let exitCode = 0;
+      if (error !== null) {
+        // A client that could not be started or timed out has no numeric exit code.
+        exitCode = typeof error.code === 'number' ? error.code : -1;
+      }
       resolvePromise({ exitCode, stdout });
     });
   });

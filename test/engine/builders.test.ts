@@ -190,6 +190,29 @@ describe('detectBuilder with fake clients', () => {
     await assert.rejects(detectBuilder('buildkit', { env }), /no docker client can build with BuildKit: .*docker28\/docker 28\.2\.2/);
   });
 
+  it('rejects podman for BuildKit', async () => {
+    const podman = join(folders.podman, 'podman');
+    const env = { ...environment(folders.docker20), IMAGESUM_DOCKER: podman };
+    await assert.rejects(detectBuilder('buildkit', { env }), (error) =>
+      assertEngineError(
+        error,
+        `the build client ${podman} is podman 4.3.1, but the buildkit builder needs docker; ` +
+          'set IMAGESUM_DOCKER to a docker client or choose the podman builder',
+      ),
+    );
+  });
+
+  it('rejects docker for podman', async () => {
+    const docker = join(folders.docker20, 'docker');
+    await assert.rejects(detectBuilder('podman', { client: docker, env: environment() }), (error) =>
+      assertEngineError(
+        error,
+        `the build client ${docker} is docker 20.10.24+dfsg1, but the podman builder needs podman; ` +
+          'set IMAGESUM_DOCKER to a podman client or choose the buildkit or classic builder',
+      ),
+    );
+  });
+
   it('rejects a missing chosen client', async () => {
     const env = { ...environment(folders.docker20), IMAGESUM_DOCKER: 'no-such-docker' };
     await assert.rejects(detectBuilder('classic', { env }), (error) =>
@@ -229,6 +252,7 @@ describe('probeClient', () => {
     const capabilities = await probeClient(join(folders.docker28Buildx, 'docker'), environment(), true);
     assert.deepEqual(capabilities, {
       path: join(folders.docker28Buildx, 'docker'),
+      product: 'docker',
       version: '28.2.2',
       major: 28,
       hasBuildx: true,
