@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { analyze } from '../../src/analysis.js';
+import { ImagesumError } from '../../src/errors.js';
+import { makeTree, type TreeEntry } from '../support/tree.js';
+
+const CONFIG = 'images:\n  - dockerfile: "{name}/Dockerfile"\n    name: t/{name}\n';
+
+function analyzeTree(files: Record<string, TreeEntry>) {
+  const tree = makeTree({ 'imagesum.yaml': CONFIG, ...files });
+  try {
+    return analyze({ cwd: tree.root, statCache: false });
+  } finally {
+    tree.remove();
+  }
+}
+
+function graphError(files: Record<string, TreeEntry>): string {
+  try {
+    analyzeTree(files);
+  } catch (error) {
+    assert.ok(error instanceof ImagesumError, `expected an ImagesumError, got ${String(error)}`);
+    return error.message;
+  }
+  return assert.fail('expected an error');
+}
+
+describe('graph edges', () => {
+  it('matches local images however the reference is written', () => {
+    const analysis = analyzeTree({
+      'base/Dockerfile': 'FROM scratch\n',
+      'a/Dockerfile': 'FROM docker.io/t/base:latest\n',
+      'b/Dockerfile': 'FROM scratch\nCOPY --from=t/base /x /x\n',
+      'c/Dockerfile': 'FROM scratch\nRUN --mount=type=bind,from=index.docker.io/t/base,target=/m true\n',
+    });
+    for (const name of ['t/a:latest', 't/b:latest', 't/c:latest']) {
+      assert.deepEqual(analysis.graph.images.get(name)?.dependsOn, ['t/base:latest'], name);
+    }
+  });
+
+  it('treats a pinned digest as external', () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const analysis = analyzeTree({ 'base/Dockerfile': 'FROM scratch\n', 'a/Dockerfile': `FROM t/base@${digest}\n` });
+    assert.deepEqual(analysis.graph.images.get('t/a:latest')?.dependsOn, []);
+    assert.deepEqual(analysis.checksums.get('t/a:latest')?.manifest.stages[0]?.base, { kind: 'external', identity: { kind: 'digest', digest } });
+  });
+
+  it('follows only stages the target needs', () => {
+    const dockerfile = 'FROM t/base AS unused\nFROM scratch AS runtime\nCOPY --from=t/other /x /x\n';
+    const analysis = analyzeTree({ 'base/Dockerfile': 'FROM scratch\n', 'other/Dockerfile': 'FROM scratch\n', 'a/Dockerfile': dockerfile });
+    assert.deepEqual(analysis.graph.images.get('t/a:latest')?.dependsOn, ['t/other:latest']);
+  });
+
+  it('orders every base before its dependents', () => {
+    const analysis = analyzeTree({
+      'z/Dockerfile': 'FROM scratch\n',
+      'm/Dockerfile': 'FROM t/z\n',
+      'a/Dockerfile': 'FROM t/m\n',
+    });
+    assert.deepEqual(analysis.graph.order, ['t/z:latest', 't/m:latest', 't/a:latest']);
+  });
+});
+
+describe('graph cycles', () => {
+  it('reports an image built FROM itself', () => {
+    assert.equal(
+      graphError({ 'a/Dockerfile': 'FROM scratch AS s\nFROM t/a\n' }),
+      'dependency cycle: t/a:latest -> t/a:latest (a/Dockerfile:2); an image cannot build FROM itself or its own descendants',
+    );
+  });
+
+  it('prints every edge of a longer cycle', () => {
+    assert.equal(
+      graphError({
+        'a/Dockerfile': 'FROM t/b\n',
+        'b/Dockerfile': '# base\nFROM t/c\n',
+        'c/Dockerfile': 'FROM scratch\nCOPY --from=t/a /x /x\n',
+      }),
+      'dependency cycle: t/a:latest -> t/b:latest (a/Dockerfile:1) -> t/c:latest (b/Dockerfile:2) -> t/a:latest (c/Dockerfile:2); an image cannot build FROM itself or its own descendants',
+    );
+  });
+});

@@ -1,0 +1,28 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const compiled = here.includes(`${path.sep}dist${path.sep}`);
+
+/** The repository root, whether tests run from `test/` with tsx or from `dist/test/`. */
+export const REPOSITORY = compiled ? path.resolve(here, '../../..') : path.resolve(here, '../..');
+
+export interface CliResult {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the `imagesum` command as users do, in a child process. */
+export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliResult {
+  const command = compiled
+    ? [path.join(REPOSITORY, 'dist/src/cli/main.js')]
+    : ['--import', 'tsx', path.join(REPOSITORY, 'src/cli/main.ts')];
+  const result = spawnSync(process.execPath, [...command, ...args], {
+    cwd: options.cwd ?? REPOSITORY,
+    env: { ...process.env, ...options.env },
+    encoding: 'utf8',
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
