@@ -87,6 +87,15 @@ start() {
     return 0
   fi
 
+  # When a dockerd runs but does not respond, the client cannot use its socket (permissions or DOCKER_HOST).
+  # A second dockerd on the same socket would not fix that.
+  if [ -z "$socket" ] && command -v pgrep >/dev/null && pgrep -x dockerd >/dev/null; then
+    # `docker version` names the connection error, where a failed `docker info` prints only a summary.
+    log "dockerd is running but does not respond: $("$(docker_client)" version --format '{{.Server.Version}}' 2>&1 >/dev/null | head -n 1)"
+    log "fix DOCKER_HOST or access to the socket (the docker group, or sudo); no second engine was started"
+    exit 1
+  fi
+
   install_packages
   mkdir -p "$state_dir"
 
