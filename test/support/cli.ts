@@ -14,12 +14,14 @@ export interface CliResult {
   readonly stderr: string;
 }
 
+/** Node arguments that start the `imagesum` command: the compiled file, or the source through tsx. */
+export function cliArguments(): string[] {
+  return compiled ? [path.join(REPOSITORY, 'dist/src/cli/main.js')] : ['--import', 'tsx', path.join(REPOSITORY, 'src/cli/main.ts')];
+}
+
 /** Runs the `imagesum` command as users do, in a child process. */
 export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliResult {
-  const command = compiled
-    ? [path.join(REPOSITORY, 'dist/src/cli/main.js')]
-    : ['--import', 'tsx', path.join(REPOSITORY, 'src/cli/main.ts')];
-  const result = spawnSync(process.execPath, [...command, ...args], {
+  const result = spawnSync(process.execPath, [...cliArguments(), ...args], {
     cwd: options.cwd ?? REPOSITORY,
     env: { ...process.env, ...options.env },
     encoding: 'utf8',
