@@ -43,10 +43,17 @@ export interface Instruction {
   readonly keyword: string;
   readonly flags: readonly InstructionFlag[];
   readonly text: string;
+  /**
+   * The JSON array of exec form. It stays `undefined` when text follows the closing bracket: BuildKit ignores
+   * that text, but a checksum over `text` then still covers it.
+   */
   readonly exec: readonly string[] | undefined;
+  /** Heredoc bodies; for ONBUILD, those of its trigger. */
   readonly heredocs: readonly Heredoc[];
   readonly location: SourceLocation;
   readonly endLine: number;
+  /** For ONBUILD: the wrapped instruction, whose `text` follows the trigger's keyword and flags. */
+  readonly trigger?: Instruction | undefined;
 }
 
 export interface Stage {
