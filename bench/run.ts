@@ -1,0 +1,324 @@
+import { readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+import { DOCKER, dockerBuild, engineVersion, importBusybox, readLabels, removeBenchImages, type BuilderKind } from './engine.js';
+import { affectedBy, generateTree, NAME_PREFIX, type GeneratedTree } from './generate.js';
+import { measure, run, runWithRss, type Stats } from './measure.js';
+import { renderMarkdown, type Measurement, type Report, type TargetCheck } from './report.js';
+
+/**
+ * The benchmark harness: measures imagesum and its peers side by side on generated trees and prints a table.
+ * `npm run bench` runs it through scripts/bench.sh; `node dist/bench/run.js --help` lists the options.
+ */
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const CLI = path.join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
+const SECTIONS = ['analysis', 'noop', 'rebuild', 'scaling', 'version'] as const;
+type Section = (typeof SECTIONS)[number];
+
+const HELP = `Usage: node dist/bench/run.js [options]
+
+Options:
+  --runs N          timed runs of each fast measurement (default 5); slow engine loops use at most 3
+  --only LIST       comma-separated sections to run: ${SECTIONS.join(',')} (default: all)
+  --work DIR        folder for the generated trees (default: $TMPDIR/imagesum-bench)
+  --json FILE       where to write the results as JSON (default: bench/results.json)
+  --markdown FILE   where to write the results as a Markdown table (default: none)
+  --keep-images     leave the imagesum-bench/... images in the engine at the end
+  --cleanup-only    remove the imagesum-bench/... images and exit
+`;
+
+interface Options {
+  readonly runs: number;
+  readonly sections: ReadonlySet<Section>;
+  readonly work: string;
+  readonly json: string;
+  readonly markdown: string | undefined;
+  readonly keepImages: boolean;
+}
+
+function readOptions(): Options | undefined {
+  const { values } = parseArgs({
+    options: {
+      runs: { type: 'string', default: '5' },
+      only: { type: 'string' },
+      work: { type: 'string', default: path.join(os.tmpdir(), 'imagesum-bench') },
+      json: { type: 'string', default: path.join(REPO_ROOT, 'bench', 'results.json') },
+      markdown: { type: 'string' },
+      'keep-images': { type: 'boolean', default: false },
+      'cleanup-only': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return undefined;
+  }
+  if (values['cleanup-only']) {
+    process.stdout.write(`removed ${removeBenchImages()} benchmark images\n`);
+    return undefined;
+  }
+
+  const runs = Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1) {
+    throw new Error(`invalid --runs ${JSON.stringify(values.runs)}: expected a whole number of at least 1`);
+  }
+  const requested = values.only === undefined ? [...SECTIONS] : values.only.split(',').map((name) => name.trim());
+  for (const name of requested) {
+    if (!(SECTIONS as readonly string[]).includes(name)) {
+      throw new Error(`unknown section ${JSON.stringify(name)} in --only; sections are ${SECTIONS.join(', ')}`);
+    }
+  }
+  return {
+    runs,
+    sections: new Set(requested as Section[]),
+    work: path.resolve(values.work),
+    json: path.resolve(values.json),
+    markdown: values.markdown === undefined ? undefined : path.resolve(values.markdown),
+    keepImages: values['keep-images'],
+  };
+}
+
+function imagesum(...args: string[]): string[] {
+  return ['node', CLI, ...args];
+}
+
+function progress(message: string): void {
+  process.stderr.write(`bench: ${message}\n`);
+}
+
+class Recorder {
+  readonly measurements: Measurement[] = [];
+  readonly targets: TargetCheck[] = [];
+
+  add(section: string, name: string, command: string, stats: Stats): Stats {
+    this.measurements.push({ section, name, command, ...stats });
+    progress(`${name}: median ${stats.medianMs.toFixed(1)} ms over ${stats.runs} runs`);
+    return stats;
+  }
+
+  /** Records a ratio or value; with a limit, it is met when `measured` is at most (or with `atLeast`, at least) the limit. */
+  target(name: string, measured: number, unit: string, limit?: number, atLeast = false): void {
+    const met = limit === undefined ? undefined : atLeast ? measured >= limit : measured <= limit;
+    this.targets.push({ name, measured, unit, limit, atLeast, met });
+  }
+}
+
+/** `find` over the tree without imagesum's own cache folder, NUL-separated into xargs. */
+function everyFile(tool: string): string[] {
+  return ['bash', '-c', `find . -path ./.imagesum -prune -o -type f -print0 | xargs -0 ${tool} > /dev/null`];
+}
+
+function analysis(recorder: Recorder, options: Options): void {
+  const tree = generateTree(path.join(options.work, 'analysis-1400'), { images: 1400 });
+  progress(`analysis tree: ${tree.images.length} images, ${tree.files} files, ${(tree.bytes / 2 ** 20).toFixed(1)} MiB`);
+  const section = `1. Analysis of ${tree.images.length} images, ${tree.files} files, ${(tree.bytes / 2 ** 20).toFixed(0)} MiB`;
+  const cwd = tree.root;
+  const dropCache = (): void => rmSync(path.join(tree.root, '.imagesum'), { recursive: true, force: true });
+
+  const cat = recorder.add(section, 'cat every file', 'find … -type f -print0 | xargs -0 cat', measure({ runs: options.runs }, () => {
+    run(everyFile('cat'), { cwd });
+  }));
+  const sha = recorder.add(section, 'sha256sum every file', 'find … -type f -print0 | xargs -0 sha256sum', measure({ runs: options.runs }, () => {
+    run(everyFile('sha256sum'), { cwd });
+  }));
+  const hashCommand = imagesum('-C', tree.root, 'hash');
+  const cold = recorder.add(section, 'imagesum hash, cold stat cache', 'rm -rf .imagesum; imagesum -C DIR hash', measure({ runs: options.runs, prepare: dropCache }, () =>
+    runWithRss(hashCommand),
+  ));
+  const warm = recorder.add(section, 'imagesum hash, warm stat cache', 'imagesum -C DIR hash (second run)', measure({ runs: options.runs }, () =>
+    runWithRss(hashCommand),
+  ));
+
+  recorder.target('analysis, warm: imagesum hash / sha256sum', warm.medianMs / sha.medianMs, 'x', 2);
+  recorder.target('analysis, cold: imagesum hash / sha256sum', cold.medianMs / sha.medianMs, 'x', 4);
+  recorder.target('analysis, warm: imagesum hash / cat', warm.medianMs / cat.medianMs, 'x');
+  recorder.target('analysis, cold: imagesum hash / cat', cold.medianMs / cat.medianMs, 'x');
+  recorder.target('analysis: max RSS of imagesum hash', Math.max(cold.maxRssMiB ?? 0, warm.maxRssMiB ?? 0), 'MiB', 200);
+}
+
+function scaling(recorder: Recorder, options: Options): void {
+  const section = '3. Scaling of imagesum hash';
+  const warmMedians = new Map<number, number>();
+  for (const images of [100, 1000, 10_000]) {
+    const tree: GeneratedTree = generateTree(path.join(options.work, `scaling-${images}`), { images });
+    progress(`scaling tree: ${tree.images.length} images, ${tree.files} files, ${(tree.bytes / 2 ** 20).toFixed(1)} MiB`);
+    const label = `${images} images, ${tree.files} files, ${(tree.bytes / 2 ** 20).toFixed(0)} MiB`;
+    const runs = images >= 10_000 ? Math.min(options.runs, 3) : options.runs;
+    const command = imagesum('-C', tree.root, 'hash');
+    const dropCache = (): void => rmSync(path.join(tree.root, '.imagesum'), { recursive: true, force: true });
+    recorder.add(section, `${label}, cold`, 'rm -rf .imagesum; imagesum -C DIR hash', measure({ runs, prepare: dropCache }, () => runWithRss(command)));
+    const warm = recorder.add(section, `${label}, warm`, 'imagesum -C DIR hash', measure({ runs }, () => runWithRss(command)));
+    warmMedians.set(images, warm.medianMs);
+  }
+  const growth = (warmMedians.get(10_000) ?? Number.NaN) / (warmMedians.get(1000) ?? Number.NaN);
+  recorder.target('scaling: time at 10,000 / time at 1,000 images, warm', growth, 'x', 12);
+}
+
+function version(recorder: Recorder, options: Options): void {
+  const section = '5. Start-up';
+  const runs = Math.max(options.runs, 20);
+  // Node 20 reads the whole NODE_EXTRA_CA_CERTS bundle at start-up, before any script runs, so where the
+  // variable is set every node process pays for it. Both environments are measured.
+  const variants: Array<[string, NodeJS.ProcessEnv]> = [['', process.env]];
+  if (process.env['NODE_EXTRA_CA_CERTS'] !== undefined) {
+    const clean = { ...process.env };
+    delete clean['NODE_EXTRA_CA_CERTS'];
+    variants[0] = [', NODE_EXTRA_CA_CERTS set', process.env];
+    variants.push([', NODE_EXTRA_CA_CERTS unset', clean]);
+  }
+  for (const [suffix, env] of variants) {
+    recorder.add(section, `node -e 0 (floor)${suffix}`, 'node -e 0', measure({ runs, warmup: 3 }, () => runWithRss(['node', '-e', '0'], { env })));
+    const stats = recorder.add(section, `imagesum --version${suffix}`, 'imagesum --version', measure({ runs, warmup: 3 }, () =>
+      runWithRss(imagesum('--version'), { env }),
+    ));
+    recorder.target(`imagesum --version${suffix}`, stats.medianMs, 'ms', 80);
+  }
+}
+
+/** The environment imagesum gets in the engine sections: the 20.10 client, which runs BuildKit without buildx. */
+function engineEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, IMAGESUM_DOCKER: DOCKER };
+}
+
+function noopCheck(recorder: Recorder, options: Options, tree: GeneratedTree, builder: BuilderKind): void {
+  const section = `2. No-op check of ${tree.images.length} built images`;
+  const env = engineEnv();
+  const builderArgs = ['-C', tree.root, '--builder', builder];
+
+  progress(`building ${tree.images.length} images with imagesum build -j 2 (${builder})`);
+  recorder.add(section, `first build, imagesum build -j 2 (${builder}), one run`, `imagesum --builder ${builder} build -j 2`, measure({ runs: 1, warmup: 0 }, () => {
+    run(imagesum(...builderArgs, 'build', '-j', '2', '--progress', 'plain'), { env });
+  }));
+
+  const labels = readLabels(tree.images);
+  const status = recorder.add(section, `imagesum status --check (${builder})`, `imagesum --builder ${builder} status --check`, measure({ runs: options.runs }, () =>
+    runWithRss(imagesum(...builderArgs, 'status', '--check'), { env }),
+  ));
+  const loop = recorder.add(section, `no-op docker build loop (${builder})`, `for each image: DOCKER_BUILDKIT=${builder === 'buildkit' ? 1 : 0} docker build -q -f … -t … --label … CTX`, measure({ runs: Math.min(options.runs, 3) }, () => {
+    for (const image of tree.images) {
+      dockerBuild(image, builder, labels.get(image.name));
+    }
+  }));
+  // The loop rebuilt the same images from cache, so they must still be fresh.
+  run(imagesum(...builderArgs, 'status', '--check'), { env });
+
+  // The target applies to BuildKit; the classic builder's ratio is shown for comparison.
+  const limit = builder === 'buildkit' ? 30 : undefined;
+  recorder.target(`no-op check (${builder}): docker build loop / imagesum status`, loop.medianMs / status.medianMs, 'x', limit, true);
+}
+
+function rebuild(recorder: Recorder, options: Options, tree: GeneratedTree): void {
+  const base = `${NAME_PREFIX}base-builder-go:latest`;
+  const affected = affectedBy(tree, base);
+  const section = `4. Rebuild after base-builder-go changes (${affected.length} images: the base and its dependents)`;
+  const env = engineEnv();
+  const script = path.join(tree.root, 'base-images', 'base-builder-go', 'compile');
+  const original = readFileSync(script);
+  let change = 0;
+  // Every run changes the base's copied script anew, so no run finds its images in the build cache.
+  const changeBase = (): void => {
+    change += 1;
+    writeFileSync(script, Buffer.concat([original, Buffer.from(`# change ${change} at ${Date.now()}\n`)]));
+  };
+  const runs = Math.min(options.runs, 3);
+  try {
+    const parallel = recorder.add(section, 'imagesum build -j 2', 'imagesum build -j 2', measure({ runs, prepare: changeBase }, () => {
+      run(imagesum('-C', tree.root, 'build', '-j', '2', '--progress', 'plain'), { env });
+    }));
+    const serial = recorder.add(section, 'imagesum build -j 1', 'imagesum build -j 1', measure({ runs, prepare: changeBase }, () => {
+      run(imagesum('-C', tree.root, 'build', '-j', '1', '--progress', 'plain'), { env });
+    }));
+    const loop = recorder.add(section, 'docker build loop over the affected images', 'for each affected image in order: DOCKER_BUILDKIT=1 docker build -q …', measure({ runs, prepare: changeBase }, () => {
+      for (const image of affected) {
+        dockerBuild(image, 'buildkit');
+      }
+    }));
+    recorder.target('rebuild: imagesum -j 1 / imagesum -j 2', serial.medianMs / parallel.medianMs, 'x');
+    recorder.target('rebuild: docker build loop / imagesum -j 2', loop.medianMs / parallel.medianMs, 'x');
+  } finally {
+    writeFileSync(script, original);
+  }
+}
+
+function engineSections(recorder: Recorder, options: Options): void {
+  const tree = generateTree(path.join(options.work, 'engine-50'), { images: 50 });
+  progress(`engine tree: ${tree.images.length} images, ${tree.files} files, ${(tree.bytes / 2 ** 20).toFixed(1)} MiB`);
+  importBusybox();
+  rmSync(path.join(tree.root, '.imagesum'), { recursive: true, force: true });
+
+  if (options.sections.has('noop')) {
+    noopCheck(recorder, options, tree, 'buildkit');
+  }
+  if (options.sections.has('rebuild')) {
+    if (!options.sections.has('noop')) {
+      run(imagesum('-C', tree.root, 'build', '-j', '2', '--progress', 'plain'), { env: engineEnv() });
+    }
+    rebuild(recorder, options, tree);
+  }
+  if (options.sections.has('noop')) {
+    noopCheck(recorder, options, tree, 'classic');
+  }
+}
+
+function machine(): Report['machine'] {
+  const cpus = os.cpus();
+  let engine = 'not used';
+  try {
+    engine = engineVersion();
+  } catch {
+    engine = 'not responding';
+  }
+  return {
+    date: new Date().toISOString(),
+    cores: cpus.length,
+    cpu: cpus[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    kernel: os.release(),
+    engine: `dockerd ${engine}, client ${DOCKER}`,
+  };
+}
+
+function main(): void {
+  const options = readOptions();
+  if (options === undefined) {
+    return;
+  }
+  mkdirSync(options.work, { recursive: true });
+  const recorder = new Recorder();
+  const usesEngine = options.sections.has('noop') || options.sections.has('rebuild');
+
+  try {
+    if (options.sections.has('version')) {
+      version(recorder, options);
+    }
+    if (options.sections.has('analysis')) {
+      analysis(recorder, options);
+    }
+    if (options.sections.has('scaling')) {
+      scaling(recorder, options);
+    }
+    if (usesEngine) {
+      engineSections(recorder, options);
+    }
+  } finally {
+    if (usesEngine && !options.keepImages) {
+      progress(`removed ${removeBenchImages()} benchmark images`);
+    }
+  }
+
+  const report: Report = { machine: machine(), runs: options.runs, measurements: recorder.measurements, targets: recorder.targets };
+  mkdirSync(path.dirname(options.json), { recursive: true });
+  writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
+  const markdown = renderMarkdown(report);
+  if (options.markdown !== undefined) {
+    writeFileSync(options.markdown, markdown);
+  }
+  process.stdout.write(markdown);
+}
+
+main();
