@@ -234,7 +234,7 @@ test('resolve errors name file and line', () => {
     ['FROM a\nCOPY --from=5 /x /y\nFROM b\n', {}, 'Dockerfile:2: --from=5 names stage index 5, but the Dockerfile has 2 stages'],
     ['FROM a\nCOPY --from=later /x /y\nFROM b AS later\nFROM c\nCOPY --from=0 / /\n', {}, 'Dockerfile:2: --from=later names stage 1, which is not defined before the current stage 0: read from an earlier stage'],
     ['FROM a\nCOPY --from=$X /x /y\n', {}, 'Dockerfile:2: --from=$X cannot use variables: define a stage with FROM and name it in --from'],
-    ['FROM a\nCOPY ${V:?unset} /y\n', {}, 'Dockerfile:2: cannot expand "${V:?unset}": V: unset'],
+    ['FROM scratch\nCOPY ${V:?unset} /y\n', {}, 'Dockerfile:2: cannot expand "${V:?unset}": V: unset'],
     ['FROM a\nRUN --mount=type=nfs true\n', {}, 'Dockerfile:2: unsupported mount type "nfs": use bind, cache, tmpfs, secret or ssh'],
   ];
 
