@@ -31,7 +31,7 @@ export function splitInstructionLine(line: string): SplitLine {
 
 /**
  * Reads the leading `--name[=value]` words. Quotes group characters and `\` escapes the next character
- * (always `\`, whatever the escape directive says), and a bare `--` ends the flags.
+ * (always `\`, whatever the escape directive sets), and a bare `--` ends the flags.
  */
 function extractFlagWords(line: string): { flagWords: string[]; remainder: string } {
   const flagWords: string[] = [];

@@ -88,7 +88,7 @@ function checkFlagValue(keyword: string, flag: InstructionFlag, kind: FlagKind):
   }
 }
 
-/** The value of the last `--name=value`, or `undefined` when the flag is absent. */
+/** Returns the value of the last `--name=value`, or `undefined` when the flag is absent. */
 export function flagValue(flags: readonly InstructionFlag[], name: string): string | undefined {
   let value: string | undefined;
   for (const flag of flags) {
@@ -99,12 +99,12 @@ export function flagValue(flags: readonly InstructionFlag[], name: string): stri
   return value;
 }
 
-/** Every value of a repeatable flag such as `--mount` or `--exclude`, in order. */
+/** Returns every value of a repeatable flag such as `--mount` or `--exclude`, in order. */
 export function flagValues(flags: readonly InstructionFlag[], name: string): string[] {
   return flags.filter((flag) => flag.name === name).map((flag) => flag.value ?? '');
 }
 
-/** Whether a bool flag such as `--parents` is on. */
+/** Reports whether a bool flag such as `--parents` is on. */
 export function flagIsTrue(flags: readonly InstructionFlag[], name: string): boolean {
   const value = flagValue(flags, name);
   return value !== undefined && value.toLowerCase() === 'true';

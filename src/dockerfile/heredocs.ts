@@ -3,7 +3,7 @@ import { ExpansionError, NO_VARIABLES, expandWord } from './expand.js';
 /**
  * Heredoc declarations (`<<EOF`, `<<-EOF`, `<<'EOF'`, `<<"EOF"`, `3<<EOF`) as BuildKit finds them in a RUN, COPY
  * or ADD line (frontend/dockerfile/parser/parser.go). BuildKit always lexes heredoc words with `\` as the
- * escape character, whatever the escape directive says.
+ * escape character, whatever the escape directive sets.
  */
 
 export interface HeredocDeclaration {
@@ -77,7 +77,7 @@ export function parseHeredocWordQuietly(word: string): HeredocDeclaration | unde
   }
 }
 
-/** Removes leading tabs from every line, as `<<-` asks. */
+/** Removes leading tabs from every line, as `<<-` requests. */
 export function chompHeredoc(content: string): string {
   return content
     .split('\n')

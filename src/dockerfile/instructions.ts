@@ -94,7 +94,7 @@ function readExecForm(keyword: string, text: string): { json: boolean; exec: rea
 
 const JSON_KEYWORDS = new Set(['RUN', 'CMD', 'ENTRYPOINT', 'SHELL', 'ADD', 'COPY', 'VOLUME', 'HEALTHCHECK']);
 
-/** Whether BuildKit reads heredoc bodies after this line. */
+/** Reports whether BuildKit reads heredoc bodies after this line. */
 export function acceptsHeredocs(shape: LineShape): boolean {
   const target = shape.keyword === 'ONBUILD' && shape.trigger !== undefined ? shape.trigger : shape;
   return HEREDOC_KEYWORDS.has(target.keyword) && !target.json;

@@ -1,8 +1,7 @@
 /**
- * Physical and logical lines of a Dockerfile as BuildKit's parser reads them
- * (frontend/dockerfile/parser/parser.go): the BOM is dropped, lines end at `\n` with any trailing `\r` removed,
- * `#` starts a comment only as the first non-blank character of a line, and the escape character at the end of a
- * line continues the instruction on the next line.
+ * Physical and logical lines of a Dockerfile as BuildKit's parser reads them (frontend/dockerfile/parser/parser.go).
+ * The BOM is dropped, and lines end at `\n` with any trailing `\r` removed. `#` starts a comment only as the first
+ * non-blank character of a line, and the escape character at the end of a line continues the instruction.
  */
 
 /** One line as read, with its line terminator, and its number counted from 1. */
@@ -67,7 +66,7 @@ export function trimLeadingWhitespace(line: string): string {
   return line.replace(LEADING_SPACE, '');
 }
 
-/** Whether the line is a comment: `#` after optional leading whitespace. */
+/** Reports whether the line is a comment: `#` after optional leading whitespace. */
 export function isCommentLine(raw: string): boolean {
   return trimLeadingWhitespace(trimNewline(raw)).startsWith('#');
 }

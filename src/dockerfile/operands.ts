@@ -52,7 +52,7 @@ export function sourcesAndDestination(text: string): { sources: string[]; destin
   return { sources: operands.slice(0, -1), destination: operands[operands.length - 1] };
 }
 
-/** The pairs of ENV or LABEL: `NAME=value …`, or the legacy `NAME value` form. */
+/** Reads the pairs of ENV or LABEL: `NAME=value …`, or the legacy `NAME value` form. */
 export function keyValueOperands(keyword: string, text: string, escape: string): KeyValue[] {
   const words = splitWordsKeepingQuotes(text, escape);
   if (words.length === 0) {
@@ -78,7 +78,7 @@ export function keyValueOperands(keyword: string, text: string, escape: string):
   });
 }
 
-/** The names and defaults an ARG instruction declares. */
+/** Reads the names and defaults an ARG instruction declares. */
 export function argOperands(text: string, escape: string): ArgDeclaration[] {
   return splitWordsKeepingQuotes(text, escape).map((word) => {
     const index = word.indexOf('=');

@@ -58,7 +58,7 @@ export function formatPlatform(platform: Platform): string {
 }
 
 /**
- * The ARGs BuildKit defines before the first FROM, for the given build and target platforms and target stage
+ * Returns the ARGs BuildKit defines before the first FROM, for the given build and target platforms and target stage
  * name. A build arg with the same name replaces the automatic value, as in BuildKit.
  */
 export function automaticArgs(

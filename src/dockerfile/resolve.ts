@@ -106,7 +106,7 @@ function imageFacts(plan: StagePlan, options: ResolveOptions): BaseImageFacts | 
 }
 
 /**
- * The ONBUILD triggers a stage runs right after FROM: those its base stage declares, or those of a base image in
+ * Lists the ONBUILD triggers a stage runs right after FROM: those its base stage declares, or those of a base image in
  * the tree. BuildKit parses them again in the child and reports them at the child's FROM line.
  */
 function triggersOf(plan: StagePlan, context: Omit<BuildContext, 'triggers'>): Instruction[] {
@@ -142,7 +142,7 @@ function stageDependencies(plan: StagePlan, context: BuildContext): Dependency[]
   return dependenciesOf(instructions, context.parsed.stages, context.parsed.escape);
 }
 
-/** A stage can read only stages defined before it, because BuildKit builds them in Dockerfile order. */
+/** Checks that each needed stage reads only stages defined before it, because BuildKit builds them in Dockerfile order. */
 function checkDependencyOrder(needed: ReadonlySet<number>, dependencies: ReadonlyMap<number, readonly Dependency[]>): void {
   for (const index of [...needed].sort((a, b) => a - b)) {
     for (const dependency of dependencies.get(index) ?? []) {
@@ -185,7 +185,7 @@ function resolveStage(plan: StagePlan, context: BuildContext, finished: Readonly
   return { state, resolved };
 }
 
-/** The variables a stage starts with: its base stage's, its base image's ENV, or nothing known. */
+/** Creates a stage's starting state from its base stage, the ENV of its base image, or nothing known. */
 function initialState(plan: StagePlan, context: BuildContext, finished: ReadonlyMap<number, FinishedStage>): StageState {
   const settings = {
     options: context.options,

@@ -17,7 +17,7 @@ import type {
 } from './types.js';
 
 /**
- * What one stage reads while its instructions run in order: ARG and ENV values as they change, context reads,
+ * The inputs one stage reads while its instructions run in order: ARG and ENV values as they change, context reads,
  * images and unpinned remote sources. Each handler follows the matching dispatch function of BuildKit's
  * dockerfile2llb/convert.go.
  */
@@ -221,13 +221,13 @@ export interface StageSettings {
 
 const PROXY_ARGS = new Set(['http_proxy', 'https_proxy', 'ftp_proxy', 'no_proxy', 'all_proxy']);
 
-/** The proxy ARGs BuildKit predefines; they never change the image, so they are not recorded. */
+/** Reports whether `name` is a proxy ARG BuildKit predefines. Proxies do not change the image, so they are not recorded. */
 export function isProxyArg(name: string): boolean {
   return PROXY_ARGS.has(name.toLowerCase());
 }
 
 /**
- * Whether ADD fetches the source from the network. BuildKit also clones git repositories; the classic builder
+ * Reports whether ADD fetches the source from the network. BuildKit also clones git repositories, but the classic builder
  * downloads only http(s) URLs and reads anything else from the context.
  */
 export function isRemoteSource(source: string, builder: BuilderKind): boolean {

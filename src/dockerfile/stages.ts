@@ -18,7 +18,7 @@ export type BaseKind =
   | { readonly kind: 'stage'; readonly index: number }
   | { readonly kind: 'image'; readonly reference: string };
 
-/** Where a `--from` or `from=` value points. */
+/** The stage or image a `--from` or `from=` value names. */
 export type SourceReference = { readonly kind: 'stage'; readonly index: number } | { readonly kind: 'image'; readonly reference: string };
 
 export interface Dependency {
