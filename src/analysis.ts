@@ -1,16 +1,27 @@
+import { mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
 import path from 'node:path';
 
 import { computeChecksums, offlineIdentity, type ExternalIdentity, type ImageChecksumResult } from './checksum/index.js';
 import { loadProject, type Project, type Warning } from './config/index.js';
 import { createFileHasher, loadStatCache, openBuildContext, saveStatCache, type FileHasher } from './context/index.js';
 import type { BuildContext } from './context/types.js';
+import { sha256Hex } from './digest.js';
 import type { BuilderKind } from './dockerfile/types.js';
 import { buildGraph, type ImageGraph, type ImageNode } from './graph/index.js';
 import type { ImageReference } from './reference/index.js';
 
-/** Where imagesum keeps its stat cache and build logs, below the project root. */
-export const STATE_FOLDER = '.imagesum';
 const STAT_CACHE_FILE = 'stat-cache.json';
+
+/**
+ * The folder for a project's stat cache and build logs: `$IMAGESUM_CACHE_DIR`, else the user's cache folder,
+ * one subfolder per project root. It lives outside the tree because a file that imagesum writes inside a
+ * build context would be read by `COPY .` and change the checksum on every run.
+ */
+export function stateFolder(root: string): string {
+  const base = process.env['IMAGESUM_CACHE_DIR'] || path.join(process.env['XDG_CACHE_HOME'] || path.join(homedir(), '.cache'), 'imagesum');
+  return path.join(base, sha256Hex(path.resolve(root)).slice(0, 16));
+}
 
 export interface AnalyzeOptions {
   /** The folder the run starts in (`-C`). */
@@ -21,7 +32,7 @@ export interface AnalyzeOptions {
   readonly buildPlatform?: string | undefined;
   /** Identifies external images; without it, only a pinned digest or the reference is known. */
   readonly identifyExternal?: ((reference: ImageReference) => ExternalIdentity) | undefined;
-  /** Reads and writes `.imagesum/stat-cache.json` so unchanged files are not read again. Default: true. */
+  /** Reads and writes the stat cache in `stateFolder(root)`, so unchanged files are not read again. Default: true. */
   readonly statCache?: boolean | undefined;
 }
 
@@ -45,9 +56,10 @@ export function checksumGraph(
   project: Project,
   graph: ImageGraph,
   options: Pick<AnalyzeOptions, 'identifyExternal' | 'statCache'>,
+  warnings: Warning[] = [],
 ): ReadonlyMap<string, ImageChecksumResult> {
   const useCache = options.statCache ?? true;
-  const cacheFile = path.join(project.root, STATE_FOLDER, STAT_CACHE_FILE);
+  const cacheFile = path.join(stateFolder(project.root), STAT_CACHE_FILE);
   const hasher = createFileHasher(useCache ? loadStatCache(cacheFile) : undefined);
 
   const checksums = computeChecksums(graph, {
@@ -56,7 +68,7 @@ export function checksumGraph(
   });
 
   if (useCache) {
-    saveStatCache(hasher.cache, cacheFile);
+    writeStatCache(hasher, cacheFile, warnings);
   }
   return checksums;
 }
@@ -64,8 +76,23 @@ export function checksumGraph(
 /** Loads the graph and computes every checksum. */
 export function analyze(options: AnalyzeOptions): Analysis {
   const { project, graph } = loadGraph(options);
-  const checksums = checksumGraph(project, graph, options);
-  return { project, graph, checksums, warnings: project.warnings };
+  const warnings = [...project.warnings];
+  const checksums = checksumGraph(project, graph, options, warnings);
+  return { project, graph, checksums, warnings };
+}
+
+/**
+ * Saves the stat cache. A run that cannot write it still has its checksums, so a failure here is a warning:
+ * the next run only reads the files again.
+ */
+function writeStatCache(hasher: FileHasher, cacheFile: string, warnings: Warning[]): void {
+  try {
+    mkdirSync(path.dirname(cacheFile), { recursive: true });
+    saveStatCache(hasher.cache, cacheFile);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    warnings.push({ message: `cannot save the stat cache ${cacheFile}: ${reason}; files will be read again next time`, location: undefined });
+  }
 }
 
 /** Opens each (context, Dockerfile) pair once, because images of one tree often share a context folder. */

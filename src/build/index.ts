@@ -1,6 +1,6 @@
 import path from 'node:path';
 
-import { STATE_FOLDER } from '../analysis.js';
+import { stateFolder } from '../analysis.js';
 import { inputParts } from '../checksum/parts.js';
 import { detectBuilder, type BuilderChoice } from '../engine/index.js';
 import { analyzeAgainstEngine, type EngineAnalysis, type EngineAnalyzeOptions } from '../status/session.js';
@@ -80,7 +80,7 @@ async function buildOne(
   const startedAt = Date.now();
   const node = analysis.graph.images.get(build.name)!;
   const result = analysis.checksums.get(build.name)!;
-  const logFile = path.join(analysis.project.root, STATE_FOLDER, 'logs', `${logFileName(build.name)}.log`);
+  const logFile = path.join(stateFolder(analysis.project.root), 'logs', `${logFileName(build.name)}.log`);
 
   const outcome = await runBuild({
     spec: node.spec,

@@ -34,7 +34,11 @@ export function splitCommand(argv: readonly string[]): { command: string | undef
 }
 
 /** Parses a command's arguments, turning node's parse errors into a usage error. */
-export function parseCommandArgs<T extends OptionSpec>(command: string, args: readonly string[], options: T) {
+export function parseCommandArgs<T extends OptionSpec>(
+  command: string,
+  args: readonly string[],
+  options: T,
+): ReturnType<typeof parseArgs<{ args: string[]; options: typeof GLOBAL_OPTIONS & T; allowPositionals: true; strict: true }>> {
   try {
     return parseArgs({ args: [...args], options: { ...GLOBAL_OPTIONS, ...options }, allowPositionals: true, strict: true });
   } catch (error) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 import { ImagesumError } from '../errors.js';
 import { splitCommand } from './args.js';
@@ -56,9 +56,18 @@ async function main(argv: string[]): Promise<number> {
   return (await load()).run(rest);
 }
 
+/** Reads the version from package.json, two folders up from the source and three from the compiled file. */
 function readVersion(): string {
-  const manifest = new URL('../../../package.json', import.meta.url);
-  return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
+  for (const relative of ['../../../package.json', '../../package.json']) {
+    const manifest = new URL(relative, import.meta.url);
+    if (existsSync(manifest)) {
+      const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string; version?: string };
+      if (parsed.name === 'imagesum' && parsed.version !== undefined) {
+        return parsed.version;
+      }
+    }
+  }
+  return 'unknown';
 }
 
 /** Maps an error to the documented exit codes: 2 for what the user wrote, 1 for what the world did. */

@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 
 /** Folders no Dockerfile tree keeps its images in, skipped to keep discovery fast. */
-const SKIPPED_FOLDERS = new Set(['.git', 'node_modules', '.imagesum']);
+const SKIPPED_FOLDERS = new Set(['.git', 'node_modules']);
 
 export interface DiscoveredDockerfile {
   readonly file: string;

@@ -45,7 +45,7 @@ export async function analyzeAgainstEngine(options: EngineAnalyzeOptions): Promi
     }
   }
 
-  const checksums = checksumGraph(project, graph, { ...options, identifyExternal: (reference) => identifyWith(index, reference) });
+  const checksums = checksumGraph(project, graph, { ...options, identifyExternal: (reference) => identifyWith(index, reference) }, warnings);
   const statuses = compareWithEngine(graph, checksums, index);
   return { project, graph, checksums, warnings, engine, statuses };
 }
