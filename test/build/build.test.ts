@@ -4,10 +4,10 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { analyze } from '../../src/analysis.js';
 import { buildImages, type BuildEvent, type BuildSummary } from '../../src/build/index.js';
 import { createEngineClient } from '../../src/engine/index.js';
 import { CHECKSUM_LABEL } from '../../src/status/labels.js';
+import { analyzeAgainstEngine } from '../../src/status/session.js';
 import { cliArguments, runCli } from '../support/cli.js';
 import { EngineCleanup, engineSkipReason, importBusybox, uniqueTag } from '../support/engine.js';
 import { makeTree, type TempTree } from '../support/tree.js';
@@ -69,7 +69,7 @@ describe('build against a real engine', { skip, concurrency: 1 }, () => {
     assert.deepEqual(setImages(summary), { built: sorted(main.map(name)), failed: [] });
 
     const image = await engine.inspectImage(name('top'));
-    const expected = analyze({ cwd: tree.root }).checksums.get(name('top'))?.checksum;
+    const expected = (await analyzeAgainstEngine({ cwd: tree.root, offline: true })).checksums.get(name('top'))?.checksum;
     assert.equal(image?.labels[CHECKSUM_LABEL], expected);
   });
 
@@ -80,7 +80,8 @@ describe('build against a real engine', { skip, concurrency: 1 }, () => {
   });
 
   it('builds nothing after a comment-only change', async () => {
-    tree.write('images/base.docker', `# the base of every image\nfrom ${busybox}\n\nRUN echo base \\\n  > /base\n`);
+    // The continuation line starts with the one space it replaces, so the joined command is unchanged.
+    tree.write('images/base.docker', `# the base of every image\nfrom ${busybox}\n\nrun echo base\\\n# dropped\n > /base\n`);
     const { summary } = await build(main.map((image) => `${prefix}-${image}`));
     assert.deepEqual(summary.built, []);
   });
