@@ -264,7 +264,9 @@ describe('engine connection errors', () => {
 
 /** Pings the engine from a child process running as user and group 65534 (nobody), and returns its error message. */
 function pingAsNobody(host: string): Promise<string> {
-  const moduleUrl = new URL('../../src/engine/index.ts', import.meta.url).href;
+  // Compiled tests run next to compiled sources; under tsx the sources are TypeScript.
+  const compiled = import.meta.url.endsWith('.js');
+  const moduleUrl = new URL(`../../src/engine/index.${compiled ? 'js' : 'ts'}`, import.meta.url).href;
   const code = [
     `const engine = await import(${JSON.stringify(moduleUrl)});`,
     `try { await engine.createEngineClient({ host: ${JSON.stringify(host)} }).ping(); console.log('no error'); }`,
@@ -273,7 +275,7 @@ function pingAsNobody(host: string): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', '--input-type=module', '--eval', code],
+      [...(compiled ? [] : ['--import', 'tsx']), '--input-type=module', '--eval', code],
       { uid: 65534, gid: 65534, encoding: 'utf8' },
       (error, stdout, stderr) => {
         if (error !== null) {
