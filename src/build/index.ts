@@ -23,6 +23,8 @@ export interface BuildOptions extends EngineAnalyzeOptions {
   readonly policy: FailurePolicy;
   /** Client binary for builds; defaults to IMAGESUM_DOCKER, then to detection. */
   readonly client?: string | undefined;
+  /** `podman` builds with `podman build`; the default builds with a docker client. */
+  readonly engine?: 'docker' | 'podman' | undefined;
   readonly listener: BuildListener;
   readonly signal?: AbortSignal | undefined;
 }
@@ -42,7 +44,10 @@ export async function buildImages(options: BuildOptions): Promise<BuildSummary> 
   const plan = planBuilds(analysis.graph, analysis.statuses, selected, { force: options.force });
   const fresh = selected.filter((name) => !plan.some((build) => build.name === name));
 
-  const builder = plan.length === 0 || options.dryRun ? undefined : await detectBuilder(analysis.graph.builder, { client: options.client });
+  // NOTE: with podman the checksum still assumes the configured builder's reading of `.dockerignore`;
+  // buildah's handling of `<Containerfile>.containerignore` has not been compared with a real podman here.
+  const builderKind = options.engine === 'podman' ? 'podman' : analysis.graph.builder;
+  const builder = plan.length === 0 || options.dryRun ? undefined : await detectBuilder(builderKind, { client: options.client });
   options.listener.emit({ type: 'planned', builds: plan, builder: builder?.description ?? analysis.graph.builder });
   if (options.dryRun || builder === undefined) {
     return finish(options, { built: [], fresh, failed: [], skipped: [], seconds: 0, interrupted: false }, startedAt);
