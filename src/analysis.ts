@@ -14,7 +14,7 @@ import type { ImageReference } from './reference/index.js';
 const STAT_CACHE_FILE = 'stat-cache.json';
 
 /**
- * The folder for a project's stat cache and build logs: `$IMAGESUM_CACHE_DIR`, else the user's cache folder,
+ * Returns the folder for a project's stat cache and build logs: `$IMAGESUM_CACHE_DIR`, else the user's cache folder,
  * one subfolder per project root. It lives outside the tree because a file that imagesum writes inside a
  * build context would be read by `COPY .` and change the checksum on every run.
  */

@@ -12,8 +12,8 @@ export function formatLocation(location: SourceLocation): string {
 }
 
 /**
- * What a user can get wrong, or what the outside world can break. The CLI maps each kind to an exit code:
- * usage, config, dockerfile and reference errors exit 2, the rest exit 1.
+ * Kinds of failure a user or the environment can cause. The CLI exits with 2 for usage, config, dockerfile,
+ * dockerignore, reference, context and graph errors, and with 1 for the rest.
  */
 export type ErrorKind =
   | 'usage'

@@ -50,7 +50,7 @@ export function computeChecksums(graph: ImageGraph, options: ComputeChecksumsOpt
   return results;
 }
 
-/** The identity of an external image when no engine is asked: its pinned digest, else its normalised name. */
+/** Identifies an external image without an engine: by its pinned digest, else by its normalised name. */
 export function offlineIdentity(reference: ImageReference): ExternalIdentity {
   if (reference.digest !== undefined) {
     return { kind: 'digest', digest: reference.digest };

@@ -5,7 +5,7 @@ import type { BuilderKind, EscapeCharacter, Heredoc, InstructionFlag } from '../
 /**
  * The input manifest: everything that decides the content of one image, in canonical form. Its checksum is
  * the image's checksum. Line numbers, comments and layout are absent on purpose, because the builder ignores
- * them. Each field says why it is part of the key.
+ * them. The comment on each field gives the reason it is part of the key.
  */
 export interface InputManifest {
   /** Bumped whenever imagesum changes what it hashes, so that a label written by an older reading never matches. */
@@ -29,9 +29,9 @@ export const MANIFEST_VERSION = 1;
 export interface StageInputs {
   /** Stage order decides `--from=<index>` and which stage a name refers to. */
   readonly index: number;
-  /** What the stage starts from: its files, ENV and ONBUILD triggers all become part of the image. */
+  /** The stage's starting point, whose files, ENV and ONBUILD triggers all become part of the image. */
   readonly base: BaseInputs;
-  /** The instructions, normalised so that only what the builder sees counts. */
+  /** The instructions, normalised so that only what reaches the builder counts. */
   readonly instructions: readonly InstructionInputs[];
   /** ARG values the stage declares: RUN commands and expansions read them. */
   readonly args: Readonly<Record<string, string | null>>;
@@ -54,8 +54,8 @@ export type ImageInputs =
   | { readonly kind: 'external'; readonly identity: ExternalIdentity };
 
 /**
- * What identifies an external image. A digest written in the text pins the content exactly. Otherwise the
- * engine's image ID is the image the builder will use, and without an engine only the reference is known.
+ * The identity of an external image. A digest written in the text pins the content exactly. Otherwise the
+ * engine's image ID names the image the builder will use, and without an engine only the reference is known.
  */
 export type ExternalIdentity =
   | { readonly kind: 'digest'; readonly digest: ImageDigest }

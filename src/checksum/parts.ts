@@ -2,8 +2,8 @@ import { canonicalJson, sha256Hex } from '../digest.js';
 import type { InputManifest } from './manifest.js';
 
 /**
- * Short digests of each kind of input, stored on the image next to its checksum, so that a later run can say
- * which kind of input changed. They explain a mismatch; only the full checksum decides freshness.
+ * Short digests of each kind of input, stored on the image next to its checksum, so that a later run can name
+ * the kind of input that changed. They explain a mismatch, but only the full checksum decides freshness.
  */
 export interface InputParts {
   /** Builder, target, platform, escape character and manifest version. */

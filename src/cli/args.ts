@@ -12,7 +12,7 @@ export const GLOBAL_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies OptionSpec;
 
-/** Options that take a value, so the command name can be told apart from a value. */
+/** Options that take a value, so that a value is not mistaken for the command name. */
 const VALUE_OPTIONS = new Set(['-C', '--directory', '--config', '--builder']);
 
 /** Splits the command line into the command name and the rest. */

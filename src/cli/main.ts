@@ -6,7 +6,7 @@ import { splitCommand } from './args.js';
 
 /**
  * The `imagesum` command. It loads only what the chosen command needs, because `--version` and `--help` must
- * answer in a few tens of milliseconds.
+ * return within a few tens of milliseconds.
  */
 
 const USAGE = `Usage: imagesum [-C DIR] [--config FILE] [--builder buildkit|classic] COMMAND [options]

@@ -1,6 +1,8 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 
+import { compareCodeUnits } from '../digest.js';
+
 /** Folders no Dockerfile tree keeps its images in, skipped to keep discovery fast. */
 const SKIPPED_FOLDERS = new Set(['.git', 'node_modules']);
 
@@ -17,7 +19,7 @@ export interface DiscoveredDockerfile {
 export function discoverDockerfiles(root: string): DiscoveredDockerfile[] {
   const found: DiscoveredDockerfile[] = [];
   walk(root, root, found);
-  return found.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  return found.sort((a, b) => compareCodeUnits(a.file, b.file));
 }
 
 function walk(root: string, dir: string, found: DiscoveredDockerfile[]): void {

@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 
+import { compareCodeUnits } from '../digest.js';
 import { ImagesumError, type SourceLocation } from '../errors.js';
 
 /**
@@ -25,7 +26,7 @@ export function expandPattern(root: string, pattern: string, location: SourceLoc
   const segments = compilePattern(pattern, location);
   const matches: PatternMatch[] = [];
   walkSegments(root, '', segments, {}, matches);
-  return matches.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  return matches.sort((a, b) => compareCodeUnits(a.file, b.file));
 }
 
 /** Substitutes `{x}` placeholders in a `name` or `context` template. */

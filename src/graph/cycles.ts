@@ -1,3 +1,4 @@
+import { compareCodeUnits } from '../digest.js';
 import { ImagesumError, formatLocation, type SourceLocation } from '../errors.js';
 
 export interface Edge {
@@ -26,7 +27,7 @@ export function topologicalOrder(edges: ReadonlyMap<string, readonly Edge[]>): s
 
     state.set(name, 'visiting');
     stack.push({ name, via });
-    const sorted = [...(edges.get(name) ?? [])].sort((a, b) => (a.to < b.to ? -1 : a.to > b.to ? 1 : 0));
+    const sorted = [...(edges.get(name) ?? [])].sort((a, b) => compareCodeUnits(a.to, b.to));
     for (const edge of sorted) {
       visit(edge.to, edge);
     }
@@ -35,7 +36,7 @@ export function topologicalOrder(edges: ReadonlyMap<string, readonly Edge[]>): s
     order.push(name);
   };
 
-  for (const name of [...edges.keys()].sort()) {
+  for (const name of [...edges.keys()].sort(compareCodeUnits)) {
     visit(name, undefined);
   }
   return order;

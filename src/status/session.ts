@@ -22,9 +22,8 @@ export interface EngineAnalysis extends Analysis {
 }
 
 /**
- * Analyses the tree against the engine. One request lists every image with its labels and ID. That one list
- * tells the state of every tree image and the ID of every external base, because the ID is the image the
- * builder will start from.
+ * Analyses the tree against the engine. One request lists every image with its labels and ID. That list gives
+ * the state of every tree image and the ID of every external base, which is the image the builder starts from.
  */
 export async function analyzeAgainstEngine(options: EngineAnalyzeOptions): Promise<EngineAnalysis> {
   const { project, graph } = loadGraph(options);

@@ -1,17 +1,13 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
 import { analyze } from '../../src/analysis.js';
 import { graphJson } from '../../src/report/graph.js';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-/** The repository root: tests run from `test/` with tsx and from `dist/test/` once compiled. */
-const repository = here.includes(`${path.sep}dist${path.sep}`) ? path.resolve(here, '../../..') : path.resolve(here, '../..');
+import { REPOSITORY } from '../support/cli.js';
 
 function exampleGraph(name: string) {
-  const analysis = analyze({ cwd: path.join(repository, 'examples', name), statCache: false });
+  const analysis = analyze({ cwd: path.join(REPOSITORY, 'examples', name), statCache: false });
   const images = graphJson(analysis.graph, analysis.checksums);
   for (const image of images) {
     assert.match(image.checksum, /^sha256:[0-9a-f]{64}$/, `checksum of ${image.name}`);

@@ -2,11 +2,11 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const compiled = here.includes(`${path.sep}dist${path.sep}`);
+const testFolder = path.dirname(fileURLToPath(import.meta.url));
+const compiled = testFolder.includes(`${path.sep}dist${path.sep}`);
 
 /** The repository root, whether tests run from `test/` with tsx or from `dist/test/`. */
-export const REPOSITORY = compiled ? path.resolve(here, '../../..') : path.resolve(here, '../..');
+export const REPOSITORY = compiled ? path.resolve(testFolder, '../../..') : path.resolve(testFolder, '../..');
 
 export interface CliResult {
   readonly status: number | null;

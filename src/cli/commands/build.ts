@@ -59,8 +59,11 @@ export async function run(args: string[]): Promise<number> {
       onPull: (reference) => process.stderr.write(`pulling ${reference}\n`),
     });
 
-    const failed = summary.failed.length > 0 || summary.interrupted;
-    return failed ? (summary.interrupted ? 130 : 1) : 0;
+    // 130 is the shell's code for a process stopped by SIGINT.
+    if (summary.interrupted) {
+      return 130;
+    }
+    return summary.failed.length > 0 ? 1 : 0;
   } finally {
     progress.close();
     process.off('SIGINT', onSignal);
