@@ -19,13 +19,20 @@ import {
 
 export * from './manifest.js';
 
+/** An `ADD` source that the text does not pin, and the tree image whose Dockerfile reads it. */
+export interface UnverifiableSource {
+  readonly source: string;
+  /** The base that reads it, or `undefined` when the image itself does. */
+  readonly base: string | undefined;
+}
+
 /** The checksum of one image and what it was computed from. */
 export interface ImageChecksumResult {
   readonly name: string;
   readonly checksum: ImageChecksum;
   readonly manifest: InputManifest;
-  /** Sources the text cannot pin; an image with any is never reported fresh. */
-  readonly unverifiable: readonly string[];
+  /** Sources the text cannot pin, its own and its bases'; an image with any is never reported fresh. */
+  readonly unverifiable: readonly UnverifiableSource[];
 }
 
 export interface ComputeChecksumsOptions {
@@ -44,10 +51,21 @@ export function computeChecksums(graph: ImageGraph, options: ComputeChecksumsOpt
   for (const name of graph.order) {
     const node = graph.images.get(name) ?? internalError(`image ${name} is in the order but not in the graph`);
     const manifest = manifestOf(graph, node, results, options);
-    const unverifiable = manifest.stages.flatMap((stage) => stage.unverifiable);
+    const own = manifest.stages.flatMap((stage) => stage.unverifiable.map((source) => ({ source, base: undefined })));
+    const unverifiable = [...own, ...inheritedUnverifiable(node, results)];
     results.set(name, { name, checksum: checksumOfCanonical(manifest), manifest, unverifiable });
   }
   return results;
+}
+
+/**
+ * Lists the unverifiable inputs of the tree images this one reads. A base that downloads a URL can change
+ * while its checksum stays the same, so every image built on it is unverifiable too.
+ */
+function inheritedUnverifiable(node: ImageNode, results: ReadonlyMap<string, ImageChecksumResult>): UnverifiableSource[] {
+  return node.dependsOn.flatMap((base) =>
+    (results.get(base)?.unverifiable ?? []).map((input) => ({ source: input.source, base: input.base ?? base })),
+  );
 }
 
 /** Identifies an external image without an engine: by its pinned digest, else by its normalised name. */

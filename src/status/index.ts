@@ -92,7 +92,8 @@ function statusOf(
 
   const [unverifiable] = result.unverifiable;
   if (unverifiable !== undefined) {
-    return status('stale', `unverifiable input: ADD ${unverifiable}`);
+    const where = unverifiable.base === undefined ? '' : ` in base ${unverifiable.base}`;
+    return status('stale', `unverifiable input${where}: ADD ${unverifiable.source}`);
   }
 
   if (labelled === result.checksum) {

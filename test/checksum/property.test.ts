@@ -165,3 +165,25 @@ describe('checksum properties', () => {
     );
   });
 });
+
+describe('unverifiable inputs', () => {
+  it('pass from a base to its dependents', () => {
+    const tree = makeTree({
+      'imagesum.yaml': 'images:\n  - dockerfile: "{name}/Dockerfile"\n    name: t/{name}\n',
+      'a/Dockerfile': 'FROM scratch\nADD https://example.com/x.tgz /x\n',
+      'b/Dockerfile': 'FROM t/a\n',
+      'c/Dockerfile': 'FROM scratch\nCOPY --from=t/b /x /x\n',
+      'd/Dockerfile': `FROM scratch\nADD --checksum=sha256:${'a'.repeat(64)} https://example.com/y.tgz /y\n`,
+    });
+    try {
+      const { checksums } = analyze({ cwd: tree.root, statCache: false });
+      const source = 'https://example.com/x.tgz';
+      assert.deepEqual(checksums.get('t/a:latest')?.unverifiable, [{ source, base: undefined }]);
+      assert.deepEqual(checksums.get('t/b:latest')?.unverifiable, [{ source, base: 't/a:latest' }]);
+      assert.deepEqual(checksums.get('t/c:latest')?.unverifiable, [{ source, base: 't/a:latest' }]);
+      assert.deepEqual(checksums.get('t/d:latest')?.unverifiable, []);
+    } finally {
+      tree.remove();
+    }
+  });
+});
