@@ -55,6 +55,8 @@ export interface FidelityCase {
   readonly buildFails: Partial<Record<BuilderName, BuildFailure>>;
   readonly nondeterministic: Partial<Record<BuilderName, string>>;
   readonly knownMismatch: Partial<Record<BuilderName, string>>;
+  /** Builds without the build cache, for steps whose result the cache would hide. */
+  readonly noCache: boolean;
 }
 
 /** The placeholder in file contents and image names that stands for the case's unique tag prefix. */
@@ -75,6 +77,7 @@ const CASE_KEYS = new Set([
   'buildFails',
   'nondeterministic',
   'knownMismatch',
+  'noCache',
 ]);
 
 type RawCase = Record<string, unknown>;
@@ -150,6 +153,7 @@ function buildCase(id: string, raw: ReadonlyMap<string, { file: string; data: Ra
     buildFails: perBuilder(data['buildFails'], 'buildFails', ['before', 'after', 'both'], fail),
     nondeterministic: perBuilder(data['nondeterministic'], 'nondeterministic', undefined, fail),
     knownMismatch: perBuilder(data['knownMismatch'], 'knownMismatch', undefined, fail),
+    noCache: data['noCache'] === true,
   };
 }
 

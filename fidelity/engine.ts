@@ -87,9 +87,12 @@ export class Engine {
     }
   }
 
-  /** Builds one image with the given builder and tags it; returns the builder's output on failure. */
-  async build(image: ImageSpec, builder: BuilderName): Promise<{ ok: boolean; output: string }> {
+  /** Builds one image with the given builder and tags it, and returns the builder's output. */
+  async build(image: ImageSpec, builder: BuilderName, noCache: boolean): Promise<{ ok: boolean; output: string }> {
     const args = ['build', '--network', 'none', '--force-rm', '-f', image.dockerfile, '-t', image.name];
+    if (noCache) {
+      args.push('--no-cache');
+    }
     for (const [name, value] of Object.entries(image.args)) {
       args.push('--build-arg', `${name}=${value}`);
     }

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
-import { BUILDERS, loadCases, type BuilderName } from './cases.js';
+import { BUILDERS, loadCases, type BuilderName, type FidelityCase } from './cases.js';
 import { Engine } from './engine.js';
 import { loadChecksumFunction, type ChecksumFunction } from './imagesum.js';
 import { printDetails, printTable, summarize } from './report.js';
@@ -79,7 +79,15 @@ async function main(): Promise<number> {
     const runId = `r${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
     const runner = new CaseRunner(engine, checksum, workDir, builders, runId);
     console.log(`fidelity: ${cases.length} cases, ${jobs} at a time, builders ${builders.join(' and ')}`);
-    results = (await inParallel(cases, jobs, (fidelityCase) => runner.run(fidelityCase))).flat();
+    let finished = 0;
+    const runAndReport = async (fidelityCase: FidelityCase): Promise<CaseResult[]> => {
+      const caseResults = await runner.run(fidelityCase);
+      finished += 1;
+      const verdicts = caseResults.map((result) => `${result.builder} ${result.verdict}`).join(', ');
+      console.log(`[${finished}/${cases.length}] ${fidelityCase.id}: ${verdicts}`);
+      return caseResults;
+    };
+    results = (await inParallel(cases, jobs, runAndReport)).flat();
   } finally {
     await engine.cleanup();
     if (!values.keep) {

@@ -12,7 +12,8 @@ import { resolvedImage, stateKey, substitute, writeState } from './tree.js';
  * - `false-fresh`: the image changed but the checksum did not, so imagesum would skip a needed rebuild;
  * - `needless-rebuild`: the checksum changed but the image did not;
  * - `known-mismatch` and `nondeterministic`: a false fresh that the case explains;
- * - `consistent` and `inconsistent`: a case no builder here builds, checked against `expectChecksum`;
+ * - `consistent`: a case no builder here builds whose checksum changed as `expectChecksum` says; when
+ *   it did not, the verdict is `false-fresh` or `needless-rebuild` as for a built case;
  * - `oracle-only`: imagesum was not consulted (`--oracle-only`);
  * - `error`: a build failed unexpectedly, or imagesum raised.
  */
@@ -23,11 +24,10 @@ export type Verdict =
   | 'known-mismatch'
   | 'nondeterministic'
   | 'consistent'
-  | 'inconsistent'
   | 'oracle-only'
   | 'error';
 
-export const FAILING_VERDICTS: ReadonlySet<Verdict> = new Set(['false-fresh', 'inconsistent', 'error']);
+export const FAILING_VERDICTS: ReadonlySet<Verdict> = new Set(['false-fresh', 'error']);
 
 export interface CaseResult {
   readonly id: string;
@@ -142,8 +142,13 @@ export class CaseRunner {
     }
     const checksumChanged = before.value !== after.value;
     const expected = fidelityCase.expectChecksum[builder];
-    const verdict = (checksumChanged ? 'changed' : 'unchanged') === expected ? 'consistent' : 'inconsistent';
-    const note = verdict === 'consistent' ? null : `expected the checksum to be ${expected}`;
+    let verdict: Verdict = 'consistent';
+    if (expected === 'changed' && !checksumChanged) {
+      verdict = fidelityCase.knownMismatch[builder] === undefined ? 'false-fresh' : 'known-mismatch';
+    } else if (expected === 'unchanged' && checksumChanged) {
+      verdict = 'needless-rebuild';
+    }
+    const note = verdict === 'consistent' ? null : (fidelityCase.knownMismatch[builder] ?? `expected the checksum to be ${expected}`);
     return { ...base, checksumChanged, checksumBefore: before.value, checksumAfter: after.value, verdict, note };
   }
 
@@ -168,7 +173,7 @@ export class CaseRunner {
    * built earlier in this run reuses that result, because its images have the same content.
    */
   private buildOnce(fidelityCase: FidelityCase, state: CaseState, builder: BuilderName, caseDir: string, caseTag: string): Promise<ImageState> {
-    const key = `${builder}:${stateKey(state)}:${fidelityCase.check}`;
+    const key = `${builder}:${stateKey(state)}:${fidelityCase.check}:${fidelityCase.noCache}`;
     let build = this.builds.get(key);
     if (build === undefined) {
       build = this.buildState(fidelityCase, state, builder, caseDir, caseTag);
@@ -180,7 +185,7 @@ export class CaseRunner {
   private async buildState(fidelityCase: FidelityCase, state: CaseState, builder: BuilderName, caseDir: string, caseTag: string): Promise<ImageState> {
     for (const image of state.images) {
       const resolved = resolvedImage(image, caseDir, caseTag);
-      const result = await this.engine.build(resolved, builder);
+      const result = await this.engine.build(resolved, builder, fidelityCase.noCache);
       if (!result.ok) {
         const tail = result.output.trimEnd().split('\n').slice(-OUTPUT_TAIL_LINES).join('\n');
         return { ok: false, error: `docker build of ${resolved.name} failed:\n${tail}` };

@@ -14,11 +14,16 @@ export function substitute(text: string, caseTag: string): string {
   return text.split(CASE_PLACEHOLDER).join(caseTag);
 }
 
+function substitutedArgs(args: Readonly<Record<string, string>>, caseTag: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(args).map(([name, value]) => [name, substitute(value, caseTag)]));
+}
+
 /** Returns the image spec with its name, Dockerfile and context resolved for one case folder. */
 export function resolvedImage(image: ImageSpec, caseDir: string, caseTag: string): ImageSpec {
   return {
     ...image,
     name: substitute(image.name, caseTag),
+    args: substitutedArgs(image.args, caseTag),
     dockerfile: path.join(caseDir, TREE_FOLDER, image.dockerfile),
     context: path.join(caseDir, TREE_FOLDER, image.context),
   };
@@ -58,7 +63,7 @@ export function writeState(state: CaseState, caseDir: string, caseTag: string): 
       dockerfile: path.posix.join(TREE_FOLDER, image.dockerfile),
       name: substitute(image.name, caseTag),
       context: path.posix.join(TREE_FOLDER, image.context),
-      ...(Object.keys(image.args).length > 0 ? { args: image.args } : {}),
+      ...(Object.keys(image.args).length > 0 ? { args: substitutedArgs(image.args, caseTag) } : {}),
       ...(image.target !== undefined ? { target: image.target } : {}),
     })),
   };
