@@ -96,7 +96,12 @@ export function loadCases(casesDir: string): FidelityCase[] {
         continue;
       }
       const file = path.join(casesDir, category.name, entry);
-      const data: unknown = parseYaml(readFileSync(file, 'utf8'));
+      let data: unknown;
+      try {
+        data = parseYaml(readFileSync(file, 'utf8'));
+      } catch (error) {
+        throw new CaseError(`${file}: invalid YAML: ${error instanceof Error ? error.message : String(error)}`);
+      }
       if (!isRecord(data)) {
         throw new CaseError(`${file}: a case must be a YAML mapping`);
       }
