@@ -29,6 +29,11 @@ export interface TreeOptions {
   readonly files?: number;
   /** Total bytes of all context files. Default: 36 MiB per 1,400 images. */
   readonly bytes?: number;
+  /**
+   * Whether the Dockerfiles have RUN steps. Default: true. A tree without them builds without starting any
+   * container, for engines whose build containers cannot get a network.
+   */
+  readonly runSteps?: boolean;
   /** Seed of the pseudo-random sizes, contents and base choices. Default: 1. */
   readonly seed?: number;
 }
@@ -104,14 +109,16 @@ function randomText(random: () => number, size: number, header: string): Buffer 
   return Buffer.from(`${lines.join('\n')}\n`).subarray(0, Math.max(size, header.length + 1));
 }
 
-function baseDockerfile(base: BaseSpec): string {
+function baseDockerfile(base: BaseSpec, runSteps: boolean): string {
   const from = base.parent === undefined ? EXTERNAL_BASE : `${NAME_PREFIX}${base.parent}`;
   const lines = [`# Shared base image ${base.name} of the benchmark tree.`, `FROM ${from}`];
   if (base.parent === undefined) {
     lines.push(`LABEL ${BENCH_LABEL}=1`, 'ENV SRC=/src OUT=/out');
   }
+  if (runSteps) {
+    lines.push(`RUN mkdir -p /usr/local/lib/${base.name} && echo ${base.name} > /usr/local/lib/${base.name}/id`);
+  }
   lines.push(
-    `RUN mkdir -p /usr/local/lib/${base.name} && echo ${base.name} > /usr/local/lib/${base.name}/id`,
     `COPY compile /usr/local/bin/compile-${base.name}`,
     `COPY scripts/ /usr/local/lib/${base.name}/`,
   );
@@ -124,13 +131,12 @@ interface ProjectFile {
   readonly binary: boolean;
 }
 
-function projectDockerfile(name: string, base: string, files: readonly ProjectFile[]): string {
-  const lines = [
-    `FROM ${NAME_PREFIX}${base}`,
-    `RUN mkdir -p $SRC/${name} && echo ${name} > $SRC/${name}/.project`,
-    `WORKDIR $SRC/${name}`,
-    'COPY build.sh $SRC/',
-  ];
+function projectDockerfile(name: string, base: string, files: readonly ProjectFile[], runSteps: boolean): string {
+  const lines = [`FROM ${NAME_PREFIX}${base}`];
+  if (runSteps) {
+    lines.push(`RUN mkdir -p $SRC/${name} && echo ${name} > $SRC/${name}/.project`);
+  }
+  lines.push(`WORKDIR $SRC/${name}`, 'COPY build.sh $SRC/');
   const topLevel = files.filter((file) => !file.relative.includes('/'));
   for (const suffix of ['.options', '.dict']) {
     if (topLevel.some((file) => file.relative.endsWith(suffix))) {
@@ -183,9 +189,10 @@ export function generateTree(root: string, options: TreeOptions): GeneratedTree 
   const targetFiles = options.files ?? Math.round(images * FILES_PER_IMAGE);
   const targetBytes = options.bytes ?? Math.round(images * BYTES_PER_IMAGE);
   const seed = options.seed ?? 1;
+  const runSteps = options.runSteps ?? true;
 
   const stampFile = `${root}.stamp.json`;
-  const stampKey = JSON.stringify({ version: 3, images, targetFiles, targetBytes, seed });
+  const stampKey = JSON.stringify({ version: 4, images, targetFiles, targetBytes, seed, runSteps });
   try {
     const stamp = JSON.parse(readFileSync(stampFile, 'utf8')) as { key: string; tree: GeneratedTree };
     if (stamp.key === stampKey) {
@@ -256,7 +263,7 @@ export function generateTree(root: string, options: TreeOptions): GeneratedTree 
   const baseScripts = planned.filter((file) => file.project < 0);
   BASES.forEach((base, index) => {
     const dir = path.join(root, 'base-images', base.name);
-    write(path.join(dir, 'Dockerfile'), baseDockerfile(base));
+    write(path.join(dir, 'Dockerfile'), baseDockerfile(base, runSteps));
     const sizes = baseScripts.slice(index * 5, index * 5 + 5).map((file) => Math.max(64, Math.round(file.weight * bytesPerWeight)));
     write(path.join(dir, 'compile'), randomText(random, sizes[0] ?? 64, '#!/bin/sh'));
     for (let script = 1; script < 5; script += 1) {
@@ -282,7 +289,7 @@ export function generateTree(root: string, options: TreeOptions): GeneratedTree 
       cursor += 1;
     }
     const base = pickBase(random);
-    write(path.join(dir, 'Dockerfile'), projectDockerfile(name, base, projectFiles));
+    write(path.join(dir, 'Dockerfile'), projectDockerfile(name, base, projectFiles, runSteps));
     for (const file of projectFiles) {
       const content = file.binary ? randomBytes(random, file.size) : randomText(random, file.size, `# ${name}`);
       write(path.join(dir, file.relative), content);

@@ -5,6 +5,8 @@ export interface Measurement extends Stats {
   readonly name: string;
   /** The command as a user would type it; DIR is the generated tree. */
   readonly command: string;
+  /** One-minute load average when the runs ended: above the core count, other work shared the machine. */
+  readonly loadAverage: number;
 }
 
 /** A ratio or value derived from the measurements, with the issue's limit when it sets one. */
@@ -51,14 +53,14 @@ export function renderMarkdown(report: Report): string {
   const lines = [
     `Date: ${machine.date}. Machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGiB} GiB, Linux ${machine.kernel}, Node ${machine.node}, ${machine.engine}.`,
     '',
-    '| section | measurement | median ms | min–max ms | spread | runs | max RSS MiB | command |',
-    '|---|---|---:|---:|---:|---:|---:|---|',
+    '| section | measurement | median ms | min–max ms | spread | runs | max RSS MiB | load | command |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const m of report.measurements) {
     const spread = m.runs > 1 ? `${(((m.maxMs - m.minMs) / m.medianMs) * 100).toFixed(0)}%` : '–';
     const rss = m.maxRssMiB === undefined ? '–' : m.maxRssMiB.toFixed(0);
     lines.push(
-      `| ${m.section} | ${m.name} | ${milliseconds(m.medianMs)} | ${milliseconds(m.minMs)}–${milliseconds(m.maxMs)} | ${spread} | ${m.runs} | ${rss} | \`${m.command}\` |`,
+      `| ${m.section} | ${m.name} | ${milliseconds(m.medianMs)} | ${milliseconds(m.minMs)}–${milliseconds(m.maxMs)} | ${spread} | ${m.runs} | ${rss} | ${m.loadAverage.toFixed(1)} | \`${m.command}\` |`,
     );
   }
 
