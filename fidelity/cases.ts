@@ -51,12 +51,15 @@ export interface FidelityCase {
   readonly expect: Partial<Record<BuilderName, ImageOutcome>>;
   /** For cases no builder here can build: the checksum change the documented semantics predict. */
   readonly expectChecksum: Partial<Record<BuilderName, ChecksumOutcome>>;
-  /** Which build is expected to fail, per builder; a failed build counts as an image of its own. */
+  /** The build expected to fail, per builder; a failed build counts as an image of its own. */
   readonly buildFails: Partial<Record<BuilderName, BuildFailure>>;
   readonly nondeterministic: Partial<Record<BuilderName, string>>;
   readonly knownMismatch: Partial<Record<BuilderName, string>>;
-  /** Builds without the build cache, for steps whose result the cache would hide. */
-  readonly noCache: boolean;
+  /**
+   * Builds with the build cache. By default every build runs with `--no-cache`, so a step's result never
+   * comes from another case, and a builder whose cache key misses an input cannot hide the change.
+   */
+  readonly cache: boolean;
 }
 
 /** The placeholder in file contents and image names that stands for the case's unique tag prefix. */
@@ -77,7 +80,7 @@ const CASE_KEYS = new Set([
   'buildFails',
   'nondeterministic',
   'knownMismatch',
-  'noCache',
+  'cache',
 ]);
 
 type RawCase = Record<string, unknown>;
@@ -158,7 +161,7 @@ function buildCase(id: string, raw: ReadonlyMap<string, { file: string; data: Ra
     buildFails: perBuilder(data['buildFails'], 'buildFails', ['before', 'after', 'both'], fail),
     nondeterministic: perBuilder(data['nondeterministic'], 'nondeterministic', undefined, fail),
     knownMismatch: perBuilder(data['knownMismatch'], 'knownMismatch', undefined, fail),
-    noCache: data['noCache'] === true,
+    cache: data['cache'] === true,
   };
 }
 
@@ -268,10 +271,14 @@ function checkedPath(filePath: string, fail: (message: string) => never): string
 }
 
 /**
- * Applies the edit operations in order. Each operation is a mapping with one key: `write` (paths to file
- * specs), `delete` (a path or list), `chmod` (paths to modes), `symlink` (paths to targets), `rename`
- * (old paths to new paths, moving everything below a folder), `mkdir` (a path or list), `args` (names to
- * values, `null` removes) or `target` (a stage name or `null`); `args` and `target` change the checked image.
+ * Applies the edit operations in order. Each operation is a mapping with one key:
+ * - `write`: paths to file specs;
+ * - `delete` and `mkdir`: a path or a list of paths;
+ * - `chmod`: paths to modes;
+ * - `symlink`: paths to link targets;
+ * - `rename`: old paths to new paths, moving everything below a folder;
+ * - `args`: names to values, where `null` removes the arg, for the checked image;
+ * - `target`: a stage name, or `null` for none, for the checked image.
  */
 function applyEdits(state: CaseState, edits: unknown[], check: string, fail: (message: string) => never): CaseState {
   const tree = new Map(state.tree);

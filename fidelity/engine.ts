@@ -31,7 +31,7 @@ export const CONFIG_FIELDS = [
 const BUILD_TIMEOUT_MS = 180_000;
 const COMMAND_TIMEOUT_MS = 120_000;
 
-/** What one build produced: the image's canonical content, or the builder's error. */
+/** The result of one build: the image's canonical content, or the builder's error. */
 export type ImageState =
   | { readonly ok: true; readonly digest: string; readonly files: ReadonlyMap<string, FileSystemEntry>; readonly config: Readonly<Record<string, unknown>> }
   | { readonly ok: false; readonly error: string };
@@ -51,6 +51,8 @@ export class Engine {
   private readonly tags = new Set<string>();
   private readonly createdIds: string[] = [];
   private importedBase = false;
+  /** Snapshots by image ID, because a build that hits the cache for every step returns an image seen before. */
+  private readonly snapshots = new Map<string, ImageState>();
 
   /** Imports the busybox base unless the engine already has it; installs busybox-static with apt-get when missing. */
   async ensureBase(): Promise<void> {
@@ -102,11 +104,15 @@ export class Engine {
     args.push(image.context);
 
     this.tags.add(image.name);
-    const result = await this.command(args, {
-      env: { DOCKER_BUILDKIT: builder === 'buildkit' ? '1' : '0', BUILDKIT_PROGRESS: 'plain' },
-      timeoutMs: BUILD_TIMEOUT_MS,
-    });
-    const output = `${result.stdout.toString('utf8')}${result.stderr}`;
+    const env = { DOCKER_BUILDKIT: builder === 'buildkit' ? '1' : '0', BUILDKIT_PROGRESS: 'plain' };
+    let result = await this.command(args, { env, timeoutMs: BUILD_TIMEOUT_MS });
+    let output = `${result.stdout.toString('utf8')}${result.stderr}`;
+    // Another user of a shared engine may prune an untagged image that the classic builder's cache
+    // lookup just picked, which fails the step; one more try looks the cache up again.
+    if (result.code !== 0 && /unable to find image|No such image/.test(output)) {
+      result = await this.command(args, { env, timeoutMs: BUILD_TIMEOUT_MS });
+      output = `${output}\n(retried after a missing cached image)\n${result.stdout.toString('utf8')}${result.stderr}`;
+    }
     // The classic builder keeps an image per step and per earlier stage; its output names each one.
     for (const match of output.matchAll(/^ ---> ([0-9a-f]{12})$/gm)) {
       this.createdIds.push(match[1]!);
@@ -125,7 +131,11 @@ export class Engine {
     if (inspected.code !== 0) {
       return { ok: false, error: `docker image inspect ${name} failed: ${inspected.stderr.trim()}` };
     }
-    const details = (JSON.parse(inspected.stdout.toString('utf8')) as { Config?: Record<string, unknown> }[])[0] ?? {};
+    const details = (JSON.parse(inspected.stdout.toString('utf8')) as { Id?: string; Config?: Record<string, unknown> }[])[0] ?? {};
+    const known = details.Id === undefined ? undefined : this.snapshots.get(details.Id);
+    if (known !== undefined) {
+      return known;
+    }
     const config: Record<string, unknown> = {};
     for (const field of CONFIG_FIELDS) {
       config[field] = details.Config?.[field] ?? null;
@@ -144,7 +154,11 @@ export class Engine {
       }
       const files = listTar(exported.stdout);
       const digest = createHash('sha256').update(canonicalListing(files, config)).digest('hex');
-      return { ok: true, digest, files, config };
+      const state: ImageState = { ok: true, digest, files, config };
+      if (details.Id !== undefined) {
+        this.snapshots.set(details.Id, state);
+      }
+      return state;
     } finally {
       await this.command(['rm', '-f', container]);
     }

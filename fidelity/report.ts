@@ -61,8 +61,8 @@ export function printDetails(results: readonly CaseResult[]): void {
     if (plain || result.verdict === 'oracle-only') {
       continue;
     }
-    const images = result.imagesDiffer === null ? 'not built' : result.imagesDiffer ? 'images differ' : 'images equal';
-    const checksum = result.checksumChanged === null ? 'no checksum' : result.checksumChanged ? 'checksum changed' : 'checksum unchanged';
+    const images = describeChange(result.imagesDiffer, 'not built', 'images differ', 'images equal');
+    const checksum = describeChange(result.checksumChanged, 'no checksum', 'checksum changed', 'checksum unchanged');
     console.log(`\n${result.verdict.toUpperCase()} ${result.id} (${result.builder}): ${images}, ${checksum}`);
     if (result.unexpectedOracle !== null) {
       console.log(`  the case expects the images to be ${result.unexpectedOracle === 'same' ? 'equal' : 'different'}; check the case`);
@@ -125,4 +125,11 @@ export function printTable(summary: Summary): void {
   for (const item of summary.needlessRebuilds) {
     console.log(`needless rebuild: ${item}`);
   }
+}
+
+function describeChange(changed: boolean | null, unknown: string, yes: string, no: string): string {
+  if (changed === null) {
+    return unknown;
+  }
+  return changed ? yes : no;
 }

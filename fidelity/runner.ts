@@ -11,8 +11,9 @@ import { resolvedImage, stateKey, substitute, writeState } from './tree.js';
  * - `agree`: the checksum changed exactly when the image did;
  * - `false-fresh`: the image changed but the checksum did not, so imagesum would skip a needed rebuild;
  * - `needless-rebuild`: the checksum changed but the image did not;
- * - `known-mismatch` and `nondeterministic`: a false fresh that the case explains;
- * - `consistent`: a case no builder here builds whose checksum changed as `expectChecksum` says; when
+ * - `known-mismatch`: a false fresh that the case explains;
+ * - `nondeterministic`: a disagreement either way in a case whose builder result depends on its cache;
+ * - `consistent`: a case no builder here builds whose checksum changed as `expectChecksum` expects; when
  *   it did not, the verdict is `false-fresh` or `needless-rebuild` as for a built case;
  * - `oracle-only`: imagesum was not consulted (`--oracle-only`);
  * - `error`: a build failed unexpectedly, or imagesum raised.
@@ -99,6 +100,15 @@ export class CaseRunner {
     const unexpectedOracle = expected !== undefined && expected !== (imagesDiffer ? 'differ' : 'same') ? expected : null;
     const outcome = { imagesDiffer, difference, unexpectedOracle };
 
+    // imagesum rejecting a Dockerfile that the builder rejects too is agreement: both see no image.
+    if (checksumBefore.error !== undefined && !before.ok) {
+      checksumBefore.value = `rejected: ${checksumBefore.error}`;
+      delete checksumBefore.error;
+    }
+    if (checksumAfter.error !== undefined && !after.ok) {
+      checksumAfter.value = `rejected: ${checksumAfter.error}`;
+      delete checksumAfter.error;
+    }
     if (checksumBefore.error !== undefined || checksumAfter.error !== undefined) {
       const note = `imagesum failed: ${checksumBefore.error ?? checksumAfter.error}`;
       return { ...base, ...outcome, checksumChanged: null, checksumBefore: null, checksumAfter: null, verdict: 'error', note };
@@ -121,6 +131,9 @@ export class CaseRunner {
       return { ...base, ...outcome, ...checksums, verdict: 'false-fresh', note: null };
     }
     if (!imagesDiffer && checksumChanged) {
+      if (nondeterministic !== undefined) {
+        return { ...base, ...outcome, ...checksums, verdict: 'nondeterministic', note: nondeterministic };
+      }
       return { ...base, ...outcome, ...checksums, verdict: 'needless-rebuild', note: knownMismatch ?? null };
     }
     const note = knownMismatch === undefined ? null : `marked knownMismatch but agrees now: ${knownMismatch}`;
@@ -173,7 +186,7 @@ export class CaseRunner {
    * built earlier in this run reuses that result, because its images have the same content.
    */
   private buildOnce(fidelityCase: FidelityCase, state: CaseState, builder: BuilderName, caseDir: string, caseTag: string): Promise<ImageState> {
-    const key = `${builder}:${stateKey(state)}:${fidelityCase.check}:${fidelityCase.noCache}`;
+    const key = `${builder}:${stateKey(state)}:${fidelityCase.check}:${fidelityCase.cache}`;
     let build = this.builds.get(key);
     if (build === undefined) {
       build = this.buildState(fidelityCase, state, builder, caseDir, caseTag);
@@ -185,7 +198,7 @@ export class CaseRunner {
   private async buildState(fidelityCase: FidelityCase, state: CaseState, builder: BuilderName, caseDir: string, caseTag: string): Promise<ImageState> {
     for (const image of state.images) {
       const resolved = resolvedImage(image, caseDir, caseTag);
-      const result = await this.engine.build(resolved, builder, fidelityCase.noCache);
+      const result = await this.engine.build(resolved, builder, !fidelityCase.cache);
       if (!result.ok) {
         const tail = result.output.trimEnd().split('\n').slice(-OUTPUT_TAIL_LINES).join('\n');
         return { ok: false, error: `docker build of ${resolved.name} failed:\n${tail}` };

@@ -6,7 +6,7 @@ import { stringify as toYaml } from 'yaml';
 
 import { CASE_PLACEHOLDER, type CaseState, type ImageSpec } from './cases.js';
 
-/** The folder below a case folder that holds the case's tree; `imagesum.yaml` sits beside it, outside every context. */
+/** The folder below a case folder that contains the case's tree; `imagesum.yaml` sits beside it, outside every context. */
 export const TREE_FOLDER = 'tree';
 
 /** Replaces the case placeholder in a file's content or an image name. */
@@ -38,7 +38,7 @@ export function writeState(state: CaseState, caseDir: string, caseTag: string): 
   rmSync(treeDir, { recursive: true, force: true });
   mkdirSync(treeDir, { recursive: true });
 
-  const entries = [...state.tree].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const entries = [...state.tree].sort(byPath);
   for (const [entryPath, entry] of entries) {
     const target = path.join(treeDir, entryPath);
     mkdirSync(path.dirname(target), { recursive: true });
@@ -70,8 +70,15 @@ export function writeState(state: CaseState, caseDir: string, caseTag: string): 
   writeFileSync(path.join(caseDir, 'imagesum.yaml'), toYaml(config));
 }
 
-/** A key that is equal for two states exactly when they write the same tree and image specs. */
+/** Returns a key that is equal for two states exactly when they write the same tree and image specs. */
 export function stateKey(state: CaseState): string {
-  const tree = [...state.tree].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const tree = [...state.tree].sort(byPath);
   return createHash('sha256').update(JSON.stringify({ tree, images: state.images })).digest('hex');
+}
+
+function byPath([a]: [string, unknown], [b]: [string, unknown]): number {
+  if (a === b) {
+    return 0;
+  }
+  return a < b ? -1 : 1;
 }
