@@ -11,6 +11,11 @@ export interface Stats {
   readonly maxMs: number;
   /** Max resident set size over all runs in MiB, when the runs were single commands under GNU time. */
   readonly maxRssMiB: number | undefined;
+  /**
+   * Median user plus system CPU time of the command and all its child processes, when it ran under GNU time.
+   * Other work on the machine changes it far less than the wall time.
+   */
+  readonly medianCpuMs: number | undefined;
   readonly samplesMs: readonly number[];
 }
 
@@ -58,22 +63,30 @@ export interface MeasureOptions {
   readonly prepare?: () => void;
 }
 
-/** Times `body` over several runs. `body` returns the run's max RSS in KiB when it measured one. */
-export function measure(options: MeasureOptions, body: () => number | void): Stats {
+/** Resources of one command that ran under GNU time. */
+export interface Usage {
+  readonly maxRssKiB: number;
+  readonly cpuMs: number;
+}
+
+/** Times `body` over several runs. `body` returns the run's resource usage when it measured one. */
+export function measure(options: MeasureOptions, body: () => Usage | void): Stats {
   for (let i = 0; i < (options.warmup ?? 1); i += 1) {
     options.prepare?.();
     body();
   }
 
   const samples: number[] = [];
+  const cpuSamples: number[] = [];
   let maxRssKiB: number | undefined;
   for (let i = 0; i < options.runs; i += 1) {
     options.prepare?.();
     const start = process.hrtime.bigint();
-    const rss = body();
+    const usage = body();
     samples.push(Number(process.hrtime.bigint() - start) / 1e6);
-    if (typeof rss === 'number') {
-      maxRssKiB = Math.max(maxRssKiB ?? 0, rss);
+    if (usage !== undefined) {
+      maxRssKiB = Math.max(maxRssKiB ?? 0, usage.maxRssKiB);
+      cpuSamples.push(usage.cpuMs);
     }
   }
 
@@ -83,6 +96,7 @@ export function measure(options: MeasureOptions, body: () => number | void): Sta
     minMs: Math.min(...samples),
     maxMs: Math.max(...samples),
     maxRssMiB: maxRssKiB === undefined ? undefined : maxRssKiB / 1024,
+    medianCpuMs: cpuSamples.length === 0 ? undefined : median(cpuSamples),
     samplesMs: samples,
   };
 }
@@ -91,15 +105,16 @@ const timeOutputDir = mkdtempSync(path.join(os.tmpdir(), 'imagesum-bench-time-')
 process.on('exit', () => rmSync(timeOutputDir, { recursive: true, force: true }));
 
 /**
- * Runs one command under GNU time (`/usr/bin/time`) and returns its max RSS in KiB. The wrapper adds one
- * fork and exec, about a millisecond, to every measured command alike.
+ * Runs one command under GNU time (`/usr/bin/time`) and returns its max RSS and its CPU time, children
+ * included. The wrapper adds one fork and exec, about a millisecond, to every measured command alike.
  */
-export function runWithRss(command: readonly string[], options: SpawnSyncOptions = {}): number {
-  const output = path.join(timeOutputDir, 'rss');
-  run(['/usr/bin/time', '-f', '%M', '-o', output, ...command], options);
-  const kib = Number(readFileSync(output, 'utf8').trim().split('\n').pop());
-  if (!Number.isFinite(kib)) {
-    throw new Error(`GNU time wrote no max RSS for ${command.join(' ')}`);
+export function runUnderTime(command: readonly string[], options: SpawnSyncOptions = {}): Usage {
+  const output = path.join(timeOutputDir, 'usage');
+  run(['/usr/bin/time', '-f', '%M %U %S', '-o', output, ...command], options);
+  const fields = (readFileSync(output, 'utf8').trim().split('\n').pop() ?? '').split(' ').map(Number);
+  const [maxRssKiB, userSeconds, systemSeconds] = fields;
+  if (maxRssKiB === undefined || userSeconds === undefined || systemSeconds === undefined || fields.some((field) => !Number.isFinite(field))) {
+    throw new Error(`GNU time wrote no usage for ${command.join(' ')}`);
   }
-  return kib;
+  return { maxRssKiB, cpuMs: (userSeconds + systemSeconds) * 1000 };
 }

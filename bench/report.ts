@@ -53,14 +53,15 @@ export function renderMarkdown(report: Report): string {
   const lines = [
     `Date: ${machine.date}. Machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGiB} GiB, Linux ${machine.kernel}, Node ${machine.node}, ${machine.engine}.`,
     '',
-    '| section | measurement | median ms | min–max ms | spread | runs | max RSS MiB | load | command |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---|',
+    '| section | measurement | median ms | min–max ms | spread | runs | CPU ms | max RSS MiB | load | command |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const m of report.measurements) {
     const spread = m.runs > 1 ? `${(((m.maxMs - m.minMs) / m.medianMs) * 100).toFixed(0)}%` : '–';
     const rss = m.maxRssMiB === undefined ? '–' : m.maxRssMiB.toFixed(0);
+    const cpu = m.medianCpuMs === undefined ? '–' : milliseconds(m.medianCpuMs);
     lines.push(
-      `| ${m.section} | ${m.name} | ${milliseconds(m.medianMs)} | ${milliseconds(m.minMs)}–${milliseconds(m.maxMs)} | ${spread} | ${m.runs} | ${rss} | ${m.loadAverage.toFixed(1)} | \`${m.command}\` |`,
+      `| ${m.section} | ${m.name} | ${milliseconds(m.medianMs)} | ${milliseconds(m.minMs)}–${milliseconds(m.maxMs)} | ${spread} | ${m.runs} | ${cpu} | ${rss} | ${m.loadAverage.toFixed(1)} | \`${m.command}\` |`,
     );
   }
 

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 
 import { DOCKER, dockerBuild, engineVersion, importBusybox, readLabels, removeBenchImages, type BuilderKind } from './engine.js';
 import { affectedBy, generateTree, NAME_PREFIX, type GeneratedTree } from './generate.js';
-import { measure, run, runWithRss, type Stats } from './measure.js';
+import { measure, run, runUnderTime, type Stats } from './measure.js';
 import { renderMarkdown, type Measurement, type Report, type TargetCheck } from './report.js';
 
 /**
@@ -107,6 +107,11 @@ class Recorder {
   }
 }
 
+/** Ratio of the median CPU times of two measurements that ran under GNU time. */
+function cpuRatio(numerator: Stats, denominator: Stats): number {
+  return (numerator.medianCpuMs ?? Number.NaN) / (denominator.medianCpuMs ?? Number.NaN);
+}
+
 /**
  * Deletes the stat cache for a cold run.
  * NOTE: imagesum hash fails with ENOENT when `.imagesum/` is missing, because saving the stat cache does not
@@ -130,30 +135,32 @@ function analysis(recorder: Recorder, options: Options): void {
   const cwd = tree.root;
   const dropCache = (): void => dropStatCache(tree.root);
 
-  const cat = recorder.add(section, 'cat every file', 'find … -type f -print0 | xargs -0 cat', measure({ runs: options.runs }, () => {
-    run(everyFile('cat'), { cwd });
-  }));
-  const sha = recorder.add(section, 'sha256sum every file', 'find … -type f -print0 | xargs -0 sha256sum', measure({ runs: options.runs }, () => {
-    run(everyFile('sha256sum'), { cwd });
-  }));
+  const cat = recorder.add(section, 'cat every file', 'find … -type f -print0 | xargs -0 cat', measure({ runs: options.runs }, () =>
+    runUnderTime(everyFile('cat'), { cwd }),
+  ));
+  const sha = recorder.add(section, 'sha256sum every file', 'find … -type f -print0 | xargs -0 sha256sum', measure({ runs: options.runs }, () =>
+    runUnderTime(everyFile('sha256sum'), { cwd }),
+  ));
   const hashCommand = imagesum('-C', tree.root, 'hash');
   const cold = recorder.add(section, 'imagesum hash, cold stat cache', 'rm -rf .imagesum; imagesum -C DIR hash', measure({ runs: options.runs, prepare: dropCache }, () =>
-    runWithRss(hashCommand),
+    runUnderTime(hashCommand),
   ));
   const warm = recorder.add(section, 'imagesum hash, warm stat cache', 'imagesum -C DIR hash (second run)', measure({ runs: options.runs }, () =>
-    runWithRss(hashCommand),
+    runUnderTime(hashCommand),
   ));
 
   recorder.target('analysis, warm: imagesum hash / sha256sum', warm.medianMs / sha.medianMs, 'x', 2);
   recorder.target('analysis, cold: imagesum hash / sha256sum', cold.medianMs / sha.medianMs, 'x', 4);
   recorder.target('analysis, warm: imagesum hash / cat', warm.medianMs / cat.medianMs, 'x');
   recorder.target('analysis, cold: imagesum hash / cat', cold.medianMs / cat.medianMs, 'x');
+  recorder.target('analysis, warm, CPU time: imagesum hash / sha256sum', cpuRatio(warm, sha), 'x', 2);
+  recorder.target('analysis, cold, CPU time: imagesum hash / sha256sum', cpuRatio(cold, sha), 'x', 4);
   recorder.target('analysis: max RSS of imagesum hash', Math.max(cold.maxRssMiB ?? 0, warm.maxRssMiB ?? 0), 'MiB', 200);
 }
 
 function scaling(recorder: Recorder, options: Options): void {
   const section = '3. Scaling of imagesum hash';
-  const warmMedians = new Map<number, number>();
+  const warmStats = new Map<number, Stats>();
   for (const images of [100, 1000, 10_000]) {
     const tree: GeneratedTree = generateTree(path.join(options.work, `scaling-${images}`), { images });
     progress(`scaling tree: ${tree.images.length} images, ${tree.files} files, ${(tree.bytes / 2 ** 20).toFixed(1)} MiB`);
@@ -161,12 +168,16 @@ function scaling(recorder: Recorder, options: Options): void {
     const runs = images >= 10_000 ? Math.min(options.runs, 3) : options.runs;
     const command = imagesum('-C', tree.root, 'hash');
     const dropCache = (): void => dropStatCache(tree.root);
-    recorder.add(section, `${label}, cold`, 'rm -rf .imagesum; imagesum -C DIR hash', measure({ runs, prepare: dropCache }, () => runWithRss(command)));
-    const warm = recorder.add(section, `${label}, warm`, 'imagesum -C DIR hash', measure({ runs }, () => runWithRss(command)));
-    warmMedians.set(images, warm.medianMs);
+    recorder.add(section, `${label}, cold`, 'rm -rf .imagesum; imagesum -C DIR hash', measure({ runs, prepare: dropCache }, () => runUnderTime(command)));
+    const warm = recorder.add(section, `${label}, warm`, 'imagesum -C DIR hash', measure({ runs }, () => runUnderTime(command)));
+    warmStats.set(images, warm);
   }
-  const growth = (warmMedians.get(10_000) ?? Number.NaN) / (warmMedians.get(1000) ?? Number.NaN);
-  recorder.target('scaling: time at 10,000 / time at 1,000 images, warm', growth, 'x', 12);
+  const large = warmStats.get(10_000);
+  const small = warmStats.get(1000);
+  if (large !== undefined && small !== undefined) {
+    recorder.target('scaling: time at 10,000 / time at 1,000 images, warm', large.medianMs / small.medianMs, 'x', 12);
+    recorder.target('scaling, CPU time: 10,000 / 1,000 images, warm', cpuRatio(large, small), 'x', 12);
+  }
 }
 
 function version(recorder: Recorder, options: Options): void {
@@ -182,9 +193,9 @@ function version(recorder: Recorder, options: Options): void {
     variants.push([', NODE_EXTRA_CA_CERTS unset', clean]);
   }
   for (const [suffix, env] of variants) {
-    recorder.add(section, `node -e 0 (floor)${suffix}`, 'node -e 0', measure({ runs, warmup: 3 }, () => runWithRss(['node', '-e', '0'], { env })));
+    recorder.add(section, `node -e 0 (floor)${suffix}`, 'node -e 0', measure({ runs, warmup: 3 }, () => runUnderTime(['node', '-e', '0'], { env })));
     const stats = recorder.add(section, `imagesum --version${suffix}`, 'imagesum --version', measure({ runs, warmup: 3 }, () =>
-      runWithRss(imagesum('--version'), { env }),
+      runUnderTime(imagesum('--version'), { env }),
     ));
     recorder.target(`imagesum --version${suffix}`, stats.medianMs, 'ms', 80);
   }
@@ -207,7 +218,7 @@ function noopCheck(recorder: Recorder, options: Options, tree: GeneratedTree, bu
 
   const labels = readLabels(tree.images);
   const status = recorder.add(section, `imagesum status --check (${builder})`, `imagesum --builder ${builder} status --check`, measure({ runs: options.runs }, () =>
-    runWithRss(imagesum(...builderArgs, 'status', '--check', '--offline'), { env }),
+    runUnderTime(imagesum(...builderArgs, 'status', '--check', '--offline'), { env }),
   ));
   const loop = recorder.add(section, `no-op docker build loop (${builder})`, `for each image: DOCKER_BUILDKIT=${builder === 'buildkit' ? 1 : 0} docker build -q -f … -t … --label … CTX`, measure({ runs: Math.min(options.runs, 3) }, () => {
     for (const image of tree.images) {
