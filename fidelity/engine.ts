@@ -44,7 +44,7 @@ interface CommandResult {
 
 /**
  * Runs the docker CLI (Debian's 20.10 client at /usr/bin/docker, else `docker` on PATH) and remembers every
- * image and container it creates, so `cleanup` removes exactly those.
+ * image it creates, so `cleanup` removes exactly those. Each container it creates is removed after its export.
  */
 export class Engine {
   readonly client = existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
@@ -107,8 +107,8 @@ export class Engine {
     const env = { DOCKER_BUILDKIT: builder === 'buildkit' ? '1' : '0', BUILDKIT_PROGRESS: 'plain' };
     let result = await this.command(args, { env, timeoutMs: BUILD_TIMEOUT_MS });
     let output = `${result.stdout.toString('utf8')}${result.stderr}`;
-    // Another user of a shared engine may prune an untagged image that the classic builder's cache
-    // lookup just picked, which fails the step; one more try looks the cache up again.
+    // Another user of a shared engine may prune an untagged image that the classic builder's cache lookup
+    // just picked. That fails the step, so one more try looks the cache up again.
     if (result.code !== 0 && /unable to find image|No such image/.test(output)) {
       result = await this.command(args, { env, timeoutMs: BUILD_TIMEOUT_MS });
       output = `${output}\n(retried after a missing cached image)\n${result.stdout.toString('utf8')}${result.stderr}`;
@@ -211,7 +211,7 @@ export class Engine {
   }
 }
 
-/** One line per path plus one per config field, sorted, so equal images give equal text. */
+/** Returns one line per path plus one per config field, sorted, so equal images give equal text. */
 export function canonicalListing(files: ReadonlyMap<string, FileSystemEntry>, config: Readonly<Record<string, unknown>>): string {
   const lines = [...files.values()].map(describeEntry).sort();
   for (const field of Object.keys(config).sort()) {
