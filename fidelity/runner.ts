@@ -11,7 +11,7 @@ import { resolvedImage, stateKey, substitute, writeState } from './tree.js';
  * - `agree`: the checksum changed exactly when the image did;
  * - `false-fresh`: the image changed but the checksum did not, so imagesum would skip a needed rebuild;
  * - `needless-rebuild`: the checksum changed but the image did not;
- * - `known-mismatch`: a false fresh that the case explains;
+ * - `known-mismatch`: a false fresh, or an error from imagesum, that the case explains;
  * - `nondeterministic`: a disagreement either way in a case whose builder result depends on its cache;
  * - `consistent`: a case no builder here builds whose checksum changed as `expectChecksum` expects; when
  *   it did not, the verdict is `false-fresh` or `needless-rebuild` as for a built case;
@@ -110,8 +110,11 @@ export class CaseRunner {
       delete checksumAfter.error;
     }
     if (checksumBefore.error !== undefined || checksumAfter.error !== undefined) {
-      const note = `imagesum failed: ${checksumBefore.error ?? checksumAfter.error}`;
-      return { ...base, ...outcome, checksumChanged: null, checksumBefore: null, checksumAfter: null, verdict: 'error', note };
+      const failure = `imagesum failed: ${checksumBefore.error ?? checksumAfter.error}`;
+      const known = fidelityCase.knownMismatch[builder];
+      const verdict = known === undefined ? 'error' : 'known-mismatch';
+      const note = known === undefined ? failure : `${known}\n${failure}`;
+      return { ...base, ...outcome, checksumChanged: null, checksumBefore: null, checksumAfter: null, verdict, note };
     }
     if (checksumBefore.value === undefined || checksumAfter.value === undefined) {
       return { ...base, ...outcome, checksumChanged: null, checksumBefore: null, checksumAfter: null, verdict: 'oracle-only', note: null };
