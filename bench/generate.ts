@@ -2,14 +2,14 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
- * Deterministic generator of a Dockerfile tree shaped like a fuzzing service: a handful of shared base images
- * (one chain starting FROM an external image) and many small project images, each FROM one of the builder
- * bases, with a build script and a few copied patches, dictionaries, options files and seed corpora.
+ * Deterministic generator of a Dockerfile tree shaped like a fuzzing service. A handful of shared base images
+ * form one chain that starts FROM an external image. Many small project images each build FROM one of the
+ * builder bases and copy a build script and a few patches, dictionaries, options files and seed corpora.
  *
  * The same options always produce the same bytes, so runs on different days measure the same tree.
  */
 
-/** The external image the first base builds FROM. The benchmark imports it from busybox; no registry needed. */
+/** The external image the first base builds FROM. The benchmark imports it from busybox, so no registry is needed. */
 export const EXTERNAL_BASE = 'imagesum-bench/busybox:1';
 
 /** Label every generated image carries, so the benchmark can remove exactly the images it built. */
@@ -18,7 +18,7 @@ export const BENCH_LABEL = 'io.imagesum.bench';
 /** Image name prefix of every generated image. */
 export const NAME_PREFIX = 'imagesum-bench/';
 
-/** Context files and bytes per image of the reference tree: 6,400 files and 36 MB for 1,400 images. */
+/** Context files and bytes per image of the reference tree: 6,400 files and 36 MiB for 1,400 images. */
 const FILES_PER_IMAGE = 6400 / 1400;
 const BYTES_PER_IMAGE = (36 * 1024 * 1024) / 1400;
 
@@ -42,7 +42,7 @@ interface BaseSpec {
   readonly name: string;
   /** Another base of the tree, or undefined for the external image. */
   readonly parent: string | undefined;
-  /** Share of the projects that build FROM this base; 0 for bases no project uses. */
+  /** Share of the projects that build FROM this base, or 0 for a base that no project uses. */
   readonly weight: number;
 }
 
@@ -79,7 +79,7 @@ export interface GeneratedTree {
   readonly bytes: number;
 }
 
-/** A small seeded PRNG (mulberry32): fast, and the same on every platform. */
+/** Creates a seeded PRNG (mulberry32), which is fast and gives the same numbers on every platform. */
 function createRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
@@ -178,7 +178,7 @@ function configText(): string {
 }
 
 /**
- * Writes the tree under `root`, replacing what is there. When `root` already holds a tree made with the same
+ * Writes the tree under `root`, replacing what is there. When `root` already contains a tree made with the same
  * options by this generator version, nothing is written.
  */
 export function generateTree(root: string, options: TreeOptions): GeneratedTree {
@@ -207,7 +207,7 @@ export function generateTree(root: string, options: TreeOptions): GeneratedTree 
 
   // Each base has a Dockerfile, a compile script and four helper scripts.
   const baseFileCount = BASES.length * 6;
-  // Each project has a Dockerfile and a build script; the remaining files are spread as extras.
+  // Each project has a Dockerfile and a build script. The remaining files are spread over the projects as extras.
   const extraCount = Math.max(0, targetFiles - baseFileCount - projectCount * 2);
 
   const extrasPerProject: number[] = new Array<number>(projectCount).fill(0);

@@ -69,36 +69,61 @@ export interface Usage {
   readonly cpuMs: number;
 }
 
-/** Times `body` over several runs. `body` returns the run's resource usage when it measured one. */
-export function measure(options: MeasureOptions, body: () => Usage | void): Stats {
-  for (let i = 0; i < (options.warmup ?? 1); i += 1) {
-    options.prepare?.();
-    body();
-  }
+/** One command or loop to time, with an optional untimed step before each of its runs. */
+export interface Case {
+  readonly prepare?: () => void;
+  /** Runs the timed work and returns its resource usage when it measured one. */
+  readonly body: () => Usage | void;
+}
 
-  const samples: number[] = [];
-  const cpuSamples: number[] = [];
-  let maxRssKiB: number | undefined;
-  for (let i = 0; i < options.runs; i += 1) {
-    options.prepare?.();
-    const start = process.hrtime.bigint();
-    const usage = body();
-    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
-    if (usage !== undefined) {
-      maxRssKiB = Math.max(maxRssKiB ?? 0, usage.maxRssKiB);
-      cpuSamples.push(usage.cpuMs);
+/** Times one case over several runs. */
+export function measure(options: MeasureOptions, body: () => Usage | void): Stats {
+  const [stats] = measureInterleaved(options, [{ prepare: options.prepare, body }]);
+  return stats as Stats;
+}
+
+/**
+ * Times several cases in rounds, one run of each case per round, so that load from other work on the machine
+ * falls on all of them alike. The warm-up rounds run every case untimed.
+ */
+export function measureInterleaved(options: Omit<MeasureOptions, 'prepare'>, cases: readonly Case[]): Stats[] {
+  for (let round = 0; round < (options.warmup ?? 1); round += 1) {
+    for (const item of cases) {
+      item.prepare?.();
+      item.body();
     }
   }
 
-  return {
-    runs: samples.length,
-    medianMs: median(samples),
-    minMs: Math.min(...samples),
-    maxMs: Math.max(...samples),
-    maxRssMiB: maxRssKiB === undefined ? undefined : maxRssKiB / 1024,
-    medianCpuMs: cpuSamples.length === 0 ? undefined : median(cpuSamples),
-    samplesMs: samples,
-  };
+  const samples = cases.map(() => [] as number[]);
+  const cpuSamples = cases.map(() => [] as number[]);
+  const maxRssKiB: Array<number | undefined> = cases.map(() => undefined);
+  for (let round = 0; round < options.runs; round += 1) {
+    cases.forEach((item, index) => {
+      item.prepare?.();
+      const start = process.hrtime.bigint();
+      const usage = item.body();
+      samples[index]?.push(Number(process.hrtime.bigint() - start) / 1e6);
+      if (usage !== undefined) {
+        maxRssKiB[index] = Math.max(maxRssKiB[index] ?? 0, usage.maxRssKiB);
+        cpuSamples[index]?.push(usage.cpuMs);
+      }
+    });
+  }
+
+  return cases.map((_, index) => {
+    const wall = samples[index] ?? [];
+    const cpu = cpuSamples[index] ?? [];
+    const rss = maxRssKiB[index];
+    return {
+      runs: wall.length,
+      medianMs: median(wall),
+      minMs: Math.min(...wall),
+      maxMs: Math.max(...wall),
+      maxRssMiB: rss === undefined ? undefined : rss / 1024,
+      medianCpuMs: cpu.length === 0 ? undefined : median(cpu),
+      samplesMs: wall,
+    };
+  });
 }
 
 const timeOutputDir = mkdtempSync(path.join(os.tmpdir(), 'imagesum-bench-time-'));

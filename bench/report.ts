@@ -3,13 +3,13 @@ import type { Stats } from './measure.js';
 export interface Measurement extends Stats {
   readonly section: string;
   readonly name: string;
-  /** The command as a user would type it; DIR is the generated tree. */
+  /** The command as a user would type it, where DIR is the generated tree. */
   readonly command: string;
   /** One-minute load average when the runs ended: above the core count, other work shared the machine. */
   readonly loadAverage: number;
 }
 
-/** A ratio or value derived from the measurements, with the issue's limit when it sets one. */
+/** A ratio or value derived from the measurements, with its target limit when there is one. */
 export interface TargetCheck {
   readonly name: string;
   readonly measured: number;
@@ -68,7 +68,10 @@ export function renderMarkdown(report: Report): string {
   lines.push('', '| ratio or value (medians) | measured | target | result |', '|---|---:|---:|---|');
   for (const t of report.targets) {
     const target = t.limit === undefined ? '–' : `${t.atLeast ? '≥' : '≤'} ${formatValue(t.limit, t.unit)}`;
-    const result = t.met === undefined ? '–' : t.met ? 'met' : '**missed**';
+    let result = '–';
+    if (t.met !== undefined) {
+      result = t.met ? 'met' : '**missed**';
+    }
     lines.push(`| ${t.name} | ${formatValue(t.measured, t.unit)} | ${target} | ${result} |`);
   }
   return `${lines.join('\n')}\n`;

@@ -6,12 +6,12 @@ import { parseArgs } from 'node:util';
 
 import { DOCKER, dockerBuild, engineVersion, importBusybox, readLabels, removeBenchImages, type BuilderKind } from './engine.js';
 import { affectedBy, generateTree, NAME_PREFIX, type GeneratedTree } from './generate.js';
-import { measure, run, runUnderTime, type Stats } from './measure.js';
+import { measure, measureInterleaved, run, runUnderTime, type Stats } from './measure.js';
 import { renderMarkdown, type Measurement, type Report, type TargetCheck } from './report.js';
 
 /**
- * The benchmark harness: measures imagesum and its peers side by side on generated trees and prints a table.
- * `npm run bench` runs it through scripts/bench.sh; `node dist/bench/run.js --help` lists the options.
+ * The benchmark harness. It measures imagesum and its peers side by side on generated trees and prints a table.
+ * `npm run bench` runs it through scripts/bench.sh, and `node dist/bench/run.js --help` lists the options.
  */
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -100,9 +100,12 @@ class Recorder {
     return stats;
   }
 
-  /** Records a ratio or value; with a limit, it is met when `measured` is at most (or with `atLeast`, at least) the limit. */
+  /** Records a ratio or value. A limit is met when `measured` is at most the limit, or at least it with `atLeast`. */
   target(name: string, measured: number, unit: string, limit?: number, atLeast = false): void {
-    const met = limit === undefined ? undefined : atLeast ? measured >= limit : measured <= limit;
+    let met: boolean | undefined;
+    if (limit !== undefined) {
+      met = atLeast ? measured >= limit : measured <= limit;
+    }
     this.targets.push({ name, measured, unit, limit, atLeast, met });
   }
 }
@@ -112,20 +115,18 @@ function cpuRatio(numerator: Stats, denominator: Stats): number {
   return (numerator.medianCpuMs ?? Number.NaN) / (denominator.medianCpuMs ?? Number.NaN);
 }
 
-/**
- * Deletes the stat cache for a cold run.
- * NOTE: imagesum hash fails with ENOENT when `.imagesum/` is missing, because saving the stat cache does not
- * create the folder, so the folder is created again empty. Drop the mkdirSync once imagesum creates it.
- */
-function dropStatCache(root: string): void {
-  const folder = path.join(root, '.imagesum');
+/** Deletes imagesum's stat cache and build logs, which the harness keeps in `$IMAGESUM_CACHE_DIR`. */
+function dropStatCache(): void {
+  const folder = process.env['IMAGESUM_CACHE_DIR'];
+  if (folder === undefined || folder === '') {
+    throw new Error('IMAGESUM_CACHE_DIR is not set, so the harness cannot find the stat cache to delete');
+  }
   rmSync(folder, { recursive: true, force: true });
-  mkdirSync(folder);
 }
 
-/** `find` over the tree without imagesum's own cache folder, NUL-separated into xargs. */
+/** Runs `tool` over every file of the tree, NUL-separated from `find` into xargs. */
 function everyFile(tool: string): string[] {
-  return ['bash', '-c', `find . -path ./.imagesum -prune -o -type f -print0 | xargs -0 ${tool} > /dev/null`];
+  return ['bash', '-c', `find . -type f -print0 | xargs -0 ${tool} > /dev/null`];
 }
 
 function analysis(recorder: Recorder, options: Options): void {
@@ -133,21 +134,20 @@ function analysis(recorder: Recorder, options: Options): void {
   progress(`analysis tree: ${tree.images.length} images, ${tree.files} files, ${(tree.bytes / 2 ** 20).toFixed(1)} MiB`);
   const section = `1. Analysis of ${tree.images.length} images, ${tree.files} files, ${(tree.bytes / 2 ** 20).toFixed(0)} MiB`;
   const cwd = tree.root;
-  const dropCache = (): void => dropStatCache(tree.root);
+  const dropCache = dropStatCache;
 
-  const cat = recorder.add(section, 'cat every file', 'find … -type f -print0 | xargs -0 cat', measure({ runs: options.runs }, () =>
-    runUnderTime(everyFile('cat'), { cwd }),
-  ));
-  const sha = recorder.add(section, 'sha256sum every file', 'find … -type f -print0 | xargs -0 sha256sum', measure({ runs: options.runs }, () =>
-    runUnderTime(everyFile('sha256sum'), { cwd }),
-  ));
   const hashCommand = imagesum('-C', tree.root, 'hash');
-  const cold = recorder.add(section, 'imagesum hash, cold stat cache', 'rm -rf .imagesum; imagesum -C DIR hash', measure({ runs: options.runs, prepare: dropCache }, () =>
-    runUnderTime(hashCommand),
-  ));
-  const warm = recorder.add(section, 'imagesum hash, warm stat cache', 'imagesum -C DIR hash (second run)', measure({ runs: options.runs }, () =>
-    runUnderTime(hashCommand),
-  ));
+  // Each round runs the cold case right before the warm one, so the warm run finds the cache it wrote.
+  const [catStats, shaStats, coldStats, warmStats] = measureInterleaved({ runs: options.runs }, [
+    { body: () => runUnderTime(everyFile('cat'), { cwd }) },
+    { body: () => runUnderTime(everyFile('sha256sum'), { cwd }) },
+    { prepare: dropCache, body: () => runUnderTime(hashCommand) },
+    { body: () => runUnderTime(hashCommand) },
+  ]) as [Stats, Stats, Stats, Stats];
+  const cat = recorder.add(section, 'cat every file', 'find … -type f -print0 | xargs -0 cat', catStats);
+  const sha = recorder.add(section, 'sha256sum every file', 'find … -type f -print0 | xargs -0 sha256sum', shaStats);
+  const cold = recorder.add(section, 'imagesum hash, cold stat cache', 'rm -rf $IMAGESUM_CACHE_DIR; imagesum -C DIR hash', coldStats);
+  const warm = recorder.add(section, 'imagesum hash, warm stat cache', 'imagesum -C DIR hash (second run)', warmStats);
 
   recorder.target('analysis, warm: imagesum hash / sha256sum', warm.medianMs / sha.medianMs, 'x', 2);
   recorder.target('analysis, cold: imagesum hash / sha256sum', cold.medianMs / sha.medianMs, 'x', 4);
@@ -167,9 +167,13 @@ function scaling(recorder: Recorder, options: Options): void {
     const label = `${images} images, ${tree.files} files, ${(tree.bytes / 2 ** 20).toFixed(0)} MiB`;
     const runs = images >= 10_000 ? Math.min(options.runs, 3) : options.runs;
     const command = imagesum('-C', tree.root, 'hash');
-    const dropCache = (): void => dropStatCache(tree.root);
-    recorder.add(section, `${label}, cold`, 'rm -rf .imagesum; imagesum -C DIR hash', measure({ runs, prepare: dropCache }, () => runUnderTime(command)));
-    const warm = recorder.add(section, `${label}, warm`, 'imagesum -C DIR hash', measure({ runs }, () => runUnderTime(command)));
+    const dropCache = dropStatCache;
+    const [coldRuns, warmRuns] = measureInterleaved({ runs }, [
+      { prepare: dropCache, body: () => runUnderTime(command) },
+      { body: () => runUnderTime(command) },
+    ]) as [Stats, Stats];
+    recorder.add(section, `${label}, cold`, 'rm -rf $IMAGESUM_CACHE_DIR; imagesum -C DIR hash', coldRuns);
+    const warm = recorder.add(section, `${label}, warm`, 'imagesum -C DIR hash', warmRuns);
     warmStats.set(images, warm);
   }
   const large = warmStats.get(10_000);
@@ -193,15 +197,17 @@ function version(recorder: Recorder, options: Options): void {
     variants.push([', NODE_EXTRA_CA_CERTS unset', clean]);
   }
   for (const [suffix, env] of variants) {
-    recorder.add(section, `node -e 0 (floor)${suffix}`, 'node -e 0', measure({ runs, warmup: 3 }, () => runUnderTime(['node', '-e', '0'], { env })));
-    const stats = recorder.add(section, `imagesum --version${suffix}`, 'imagesum --version', measure({ runs, warmup: 3 }, () =>
-      runUnderTime(imagesum('--version'), { env }),
-    ));
+    const [floor, versionStats] = measureInterleaved({ runs, warmup: 3 }, [
+      { body: () => runUnderTime(['node', '-e', '0'], { env }) },
+      { body: () => runUnderTime(imagesum('--version'), { env }) },
+    ]) as [Stats, Stats];
+    recorder.add(section, `node -e 0 (floor)${suffix}`, 'node -e 0', floor);
+    const stats = recorder.add(section, `imagesum --version${suffix}`, 'imagesum --version', versionStats);
     recorder.target(`imagesum --version${suffix}`, stats.medianMs, 'ms', 80);
   }
 }
 
-/** The environment imagesum gets in the engine sections: the 20.10 client, which runs BuildKit without buildx. */
+/** Returns the environment for imagesum in the engine sections, naming the 20.10 client, which runs BuildKit without buildx. */
 function engineEnv(): NodeJS.ProcessEnv {
   return { ...process.env, IMAGESUM_DOCKER: DOCKER };
 }
@@ -217,18 +223,23 @@ function noopCheck(recorder: Recorder, options: Options, tree: GeneratedTree, bu
   }));
 
   const labels = readLabels(tree.images);
-  const status = recorder.add(section, `imagesum status --check (${builder})`, `imagesum --builder ${builder} status --check`, measure({ runs: options.runs }, () =>
-    runUnderTime(imagesum(...builderArgs, 'status', '--check', '--offline'), { env }),
-  ));
-  const loop = recorder.add(section, `no-op docker build loop (${builder})`, `for each image: DOCKER_BUILDKIT=${builder === 'buildkit' ? 1 : 0} docker build -q -f … -t … --label … CTX`, measure({ runs: Math.min(options.runs, 3) }, () => {
-    for (const image of tree.images) {
-      dockerBuild(image, builder, labels.get(image.name));
-    }
-  }));
+  const [statusStats, loopStats] = measureInterleaved({ runs: Math.min(options.runs, 3) }, [
+    { body: () => runUnderTime(imagesum(...builderArgs, 'status', '--check', '--offline'), { env }) },
+    {
+      body: () => {
+        for (const image of tree.images) {
+          dockerBuild(image, builder, labels.get(image.name));
+        }
+      },
+    },
+  ]) as [Stats, Stats];
+  const status = recorder.add(section, `imagesum status --check (${builder})`, `imagesum --builder ${builder} status --check`, statusStats);
+  const loopCommand = `for each image: DOCKER_BUILDKIT=${builder === 'buildkit' ? 1 : 0} docker build -q -f … -t … --label … CTX`;
+  const loop = recorder.add(section, `no-op docker build loop (${builder})`, loopCommand, loopStats);
   // The loop rebuilt the same images from cache, so they must still be fresh.
   run(imagesum(...builderArgs, 'status', '--check', '--offline'), { env });
 
-  // The target applies to BuildKit; the classic builder's ratio is shown for comparison.
+  // The target applies to BuildKit. The classic builder's ratio is shown for comparison.
   const limit = builder === 'buildkit' ? 30 : undefined;
   recorder.target(`no-op check (${builder}): docker build loop / imagesum status`, loop.medianMs / status.medianMs, 'x', limit, true);
 }
@@ -248,17 +259,22 @@ function rebuild(recorder: Recorder, options: Options, tree: GeneratedTree): voi
   };
   const runs = Math.min(options.runs, 3);
   try {
-    const parallel = recorder.add(section, 'imagesum build -j 2', 'imagesum build -j 2', measure({ runs, prepare: changeBase }, () => {
-      run(imagesum('-C', tree.root, 'build', '-j', '2', '--progress', 'plain', '--offline'), { env });
-    }));
-    const serial = recorder.add(section, 'imagesum build -j 1', 'imagesum build -j 1', measure({ runs, prepare: changeBase }, () => {
-      run(imagesum('-C', tree.root, 'build', '-j', '1', '--progress', 'plain', '--offline'), { env });
-    }));
-    const loop = recorder.add(section, 'docker build loop over the affected images', 'for each affected image in order: DOCKER_BUILDKIT=1 docker build -q …', measure({ runs, prepare: changeBase }, () => {
-      for (const image of affected) {
-        dockerBuild(image, 'buildkit');
-      }
-    }));
+    const [parallelStats, serialStats, loopStats] = measureInterleaved({ runs }, [
+      { prepare: changeBase, body: () => void run(imagesum('-C', tree.root, 'build', '-j', '2', '--progress', 'plain', '--offline'), { env }) },
+      { prepare: changeBase, body: () => void run(imagesum('-C', tree.root, 'build', '-j', '1', '--progress', 'plain', '--offline'), { env }) },
+      {
+        prepare: changeBase,
+        body: () => {
+          for (const image of affected) {
+            dockerBuild(image, 'buildkit');
+          }
+        },
+      },
+    ]) as [Stats, Stats, Stats];
+    const parallel = recorder.add(section, 'imagesum build -j 2', 'imagesum build -j 2', parallelStats);
+    const serial = recorder.add(section, 'imagesum build -j 1', 'imagesum build -j 1', serialStats);
+    const loopCommand = 'for each affected image in order: DOCKER_BUILDKIT=1 docker build -q …';
+    const loop = recorder.add(section, 'docker build loop over the affected images', loopCommand, loopStats);
     recorder.target('rebuild: imagesum -j 1 / imagesum -j 2', serial.medianMs / parallel.medianMs, 'x');
     recorder.target('rebuild: docker build loop / imagesum -j 2', loop.medianMs / parallel.medianMs, 'x');
   } finally {
@@ -267,12 +283,12 @@ function rebuild(recorder: Recorder, options: Options, tree: GeneratedTree): voi
 }
 
 function engineSections(recorder: Recorder, options: Options): void {
-  // NOTE: the engine tree has no RUN steps, because on the machine this was written on dockerd had no docker0
-  // bridge and every build container failed to start. Its builds only copy files and set metadata.
+  // NOTE: the engine tree has no RUN steps, because the dockerd these numbers were taken on had no docker0
+  // bridge, so every build container failed to start. Its builds only copy files and set metadata.
   const tree = generateTree(path.join(options.work, 'engine-50'), { images: 50, runSteps: false });
   progress(`engine tree: ${tree.images.length} images, ${tree.files} files, ${(tree.bytes / 2 ** 20).toFixed(1)} MiB`);
   importBusybox();
-  dropStatCache(tree.root);
+  dropStatCache();
 
   if (options.sections.has('noop')) {
     noopCheck(recorder, options, tree, 'buildkit');
@@ -313,6 +329,8 @@ function main(): void {
     return;
   }
   mkdirSync(options.work, { recursive: true });
+  // Every imagesum run of the harness keeps its stat cache here, so a cold run can delete it.
+  process.env['IMAGESUM_CACHE_DIR'] = path.join(options.work, 'cache');
   const recorder = new Recorder();
   const usesEngine = options.sections.has('noop') || options.sections.has('rebuild');
 

@@ -20,7 +20,7 @@ fi
 [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error
 bash scripts/engine.sh >/dev/null
 # tsc writes JavaScript even when it reports type errors, so a type error elsewhere in the tree
-# does not stop the benchmark; the compiled files it needs must exist.
+# does not stop the benchmark. The compiled files it runs must exist, though.
 if ! npx tsc -p .; then
   echo "bench.sh: tsc reported type errors (above); measuring the JavaScript it emitted" >&2
 fi
@@ -28,7 +28,7 @@ for file in dist/src/cli/main.js dist/bench/run.js; do
   [ -f "$file" ] || { echo "bench.sh: $file is missing after tsc; fix the compile errors above" >&2; exit 1; }
 done
 
-# The harness removes its images itself; this also covers a run stopped part-way.
+# The harness removes its images itself. This trap also removes them after a run stopped part-way.
 cleanup() {
   node dist/bench/run.js --cleanup-only >&2 || true
 }
