@@ -73,7 +73,13 @@ function resolveGlobalArgs(parsed: ParsedDockerfile, options: ResolveOptions): V
   const lastStage = parsed.stages[parsed.stages.length - 1];
   const targetStage = options.target ?? lastStage?.name ?? '';
   const [buildPlatform, targetPlatform] = platforms(parsed, options);
-  const globals = new VariableScope(automaticArgs(buildPlatform, targetPlatform, targetStage, options.buildArgs), false);
+  // The classic builder of dockerd 20.10 sets no platform ARGs: `ARG TARGETARCH` stays empty there unless a
+  // build arg sets it (checked with real builds), so only BuildKit gets the automatic values.
+  const automatic =
+    options.builder === 'classic'
+      ? new Map<string, string>()
+      : automaticArgs(buildPlatform, targetPlatform, targetStage, options.buildArgs);
+  const globals = new VariableScope(automatic, false);
 
   for (const instruction of parsed.globalArgs) {
     for (const { name, defaultValue } of argOperands(instruction.text, parsed.escape)) {

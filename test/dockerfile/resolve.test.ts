@@ -84,6 +84,20 @@ test('platform ARGs follow the options', () => {
   }
 });
 
+test('classic builder sets no platform ARGs', () => {
+  const text = 'FROM a\nARG TARGETARCH\nARG BUILDPLATFORM\nCOPY bin-${TARGETARCH} /x\n';
+
+  const classic = lastStage(resolve(text, { builder: 'classic' }));
+  assert.deepEqual(classic.args, { TARGETARCH: null, BUILDPLATFORM: null });
+  assert.deepEqual(classic.contextReads[0]?.sources, ['bin-']);
+
+  const passed = lastStage(resolve(text, { builder: 'classic', buildArgs: { TARGETARCH: 'arm64' } }));
+  assert.deepEqual(passed.contextReads[0]?.sources, ['bin-arm64']);
+
+  const buildkit = lastStage(resolve(text, { builder: 'buildkit' }));
+  assert.deepEqual(buildkit.contextReads[0]?.sources, ['bin-amd64']);
+});
+
 test('needed stages and bases', () => {
   const text = [
     'FROM scratch AS unused',
