@@ -12,9 +12,9 @@ import { resolvedImage, stateKey, substitute, writeState } from './tree.js';
  * - `false-fresh`: the image changed but the checksum did not, so imagesum would skip a needed rebuild;
  * - `needless-rebuild`: the checksum changed but the image did not;
  * - `known-mismatch`: a false fresh, or an error from imagesum, that the case explains;
- * - `nondeterministic`: a disagreement either way in a case whose builder result depends on its cache;
- * - `consistent`: a case no builder here builds whose checksum changed as `expectChecksum` expects; when
- *   it did not, the verdict is `false-fresh` or `needless-rebuild` as for a built case;
+ * - `nondeterministic`: a disagreement either way in a case whose build depends on more than its tree;
+ * - `consistent`: a case that no builder here builds, whose checksum changed as `expectChecksum` expects.
+ *   Otherwise such a case gets `false-fresh` or `needless-rebuild`, as a built case does;
  * - `oracle-only`: imagesum was not consulted (`--oracle-only`);
  * - `error`: a build failed unexpectedly, or imagesum raised.
  */
