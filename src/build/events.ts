@@ -17,6 +17,8 @@ export interface PlannedBuild {
   readonly reason: string;
   /** Images of this plan that must be built first. */
   readonly after: readonly string[];
+  /** Selected with `--force`: built without the builder's cache, because the user asked for a real rebuild. */
+  readonly forced: boolean;
 }
 
 export interface BuildSummary {
@@ -27,6 +29,8 @@ export interface BuildSummary {
   readonly skipped: readonly string[];
   readonly seconds: number;
   readonly interrupted: boolean;
+  /** Set by `--dry-run`: the images a real run would build. */
+  readonly dryRun: readonly string[] | undefined;
 }
 
 export interface BuildListener {

@@ -50,7 +50,8 @@ export async function buildImages(options: BuildOptions): Promise<BuildSummary> 
   const builder = plan.length === 0 || options.dryRun ? undefined : await detectBuilder(builderKind, { client: options.client });
   options.listener.emit({ type: 'planned', builds: plan, builder: builder?.description ?? analysis.graph.builder });
   if (options.dryRun || builder === undefined) {
-    return finish(options, { built: [], fresh, failed: [], skipped: [], seconds: 0, interrupted: false }, startedAt);
+    const dryRun = options.dryRun ? plan.map((build) => build.name) : undefined;
+    return finish(options, { built: [], fresh, failed: [], skipped: [], seconds: 0, interrupted: false, dryRun }, startedAt);
   }
 
   const signal = options.signal ?? new AbortController().signal;
@@ -71,6 +72,7 @@ export async function buildImages(options: BuildOptions): Promise<BuildSummary> 
     skipped: result.skipped,
     seconds: 0,
     interrupted: signal.aborted,
+    dryRun: undefined,
   };
   return finish(options, summary, startedAt);
 }
@@ -91,6 +93,7 @@ async function buildOne(
     spec: node.spec,
     checksum: result.checksum,
     parts: JSON.stringify(inputParts(result.manifest)),
+    noCache: build.forced,
     builder,
     logFile,
     signal,

@@ -40,6 +40,7 @@ export function planBuilds(
       checksum: statuses.get(name)!.checksum,
       reason: wanted.get(name)!,
       after: transitiveBasesInPlan(graph, name, wanted),
+      forced: options.force && selected.includes(name),
     }));
 }
 

@@ -17,6 +17,8 @@ export interface BuildRequest {
   readonly checksum: string;
   /** JSON of the input parts, stored so a later run can name what changed. */
   readonly parts: string;
+  /** Passes `--no-cache`, so every step runs again. */
+  readonly noCache: boolean;
   readonly builder: BuilderChoice;
   readonly logFile: string;
   readonly signal: AbortSignal;
@@ -42,6 +44,9 @@ export function buildArguments(request: Omit<BuildRequest, 'signal' | 'logFile' 
   }
   if (spec.platform !== undefined) {
     args.push('--platform', spec.platform);
+  }
+  if (request.noCache) {
+    args.push('--no-cache');
   }
 
   args.push(spec.context);

@@ -1,7 +1,8 @@
 import path from 'node:path';
 
 import type { BuildContext } from '../context/types.js';
-import { checksumOfCanonical, type ImageChecksum } from '../digest.js';
+import { checksumOfCanonical, compareCodeUnits, sha256Hex, type ImageChecksum } from '../digest.js';
+import { isProxyArg } from '../dockerfile/index.js';
 import type { Instruction, ResolvedStage } from '../dockerfile/types.js';
 import { internalError } from '../errors.js';
 import type { ImageGraph, ImageLink, ImageNode } from '../graph/types.js';
@@ -76,6 +77,14 @@ export function offlineIdentity(reference: ImageReference): ExternalIdentity {
   return { kind: 'reference', reference: normalizedName(reference) };
 }
 
+function proxyArgDigests(buildArgs: Readonly<Record<string, string>>): Record<string, string> {
+  const digests: Record<string, string> = {};
+  for (const name of Object.keys(buildArgs).filter(isProxyArg).sort(compareCodeUnits)) {
+    digests[name] = sha256Hex(buildArgs[name] as string);
+  }
+  return digests;
+}
+
 function manifestOf(
   graph: ImageGraph,
   node: ImageNode,
@@ -91,6 +100,7 @@ function manifestOf(
     target: node.spec.target ?? null,
     platform: node.spec.platform ?? null,
     escape: node.build.escape,
+    proxyArgs: proxyArgDigests(node.spec.args),
     globalArgs: node.build.globalArgs,
     stages,
   };
@@ -154,12 +164,21 @@ function imageInputs(
   return { kind: 'local', name: link.local, checksum: base.checksum };
 }
 
+/** Instructions whose shell-form arguments the builder splits on any run of whitespace before use. */
+const WHITESPACE_SPLIT_KEYWORDS = new Set(['COPY', 'ADD']);
+
 function instructionInputs(instruction: Instruction): InstructionInputs {
+  let text = instruction.exec === undefined ? instruction.text : null;
+  if (text !== null && WHITESPACE_SPLIT_KEYWORDS.has(instruction.keyword)) {
+    // BuildKit's COPY and ADD parsers split the text on whitespace, so `a  /x` and `a /x` are the same copy.
+    text = text.trim().split(/\s+/).join(' ');
+  }
+
   return {
     keyword: instruction.keyword,
     flags: instruction.flags,
     exec: instruction.exec ?? null,
-    text: instruction.exec === undefined ? instruction.text : null,
+    text,
     heredocs: instruction.heredocs,
   };
 }

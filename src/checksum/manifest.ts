@@ -18,6 +18,12 @@ export interface InputManifest {
   readonly platform: string | null;
   /** Changes how the builder splits every line that follows, so the same text can mean another command. */
   readonly escape: EscapeCharacter;
+  /**
+   * SHA-256 of each predefined proxy build arg that is set (HTTP_PROXY and the like). Every RUN step can read
+   * them without an ARG line, so a changed proxy can change what a step writes. Only digests are kept,
+   * because proxy URLs may carry credentials.
+   */
+  readonly proxyArgs: Readonly<Record<string, string>>;
   /** Global ARG values, because FROM lines and stages that redeclare them read these values. */
   readonly globalArgs: Readonly<Record<string, string | null>>;
   /** Only the stages the target needs: the builder skips the others, so they cannot change the image. */

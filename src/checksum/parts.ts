@@ -24,7 +24,7 @@ export function inputParts(manifest: InputManifest): InputParts {
   return {
     settings: digest([manifest.version, manifest.builder, manifest.target, manifest.platform, manifest.escape]),
     instructions: digest(stages.map((stage) => stage.instructions)),
-    args: digest([manifest.globalArgs, stages.map((stage) => stage.args)]),
+    args: digest([manifest.proxyArgs, manifest.globalArgs, stages.map((stage) => stage.args)]),
     context: digest(stages.map((stage) => stage.contextReads)),
     images: digest(stages.map((stage) => [stage.base, stage.images])),
   };

@@ -24,7 +24,8 @@ Options:
   -h, --help        print help for a command
   --version         print the version
 
-Exit codes: 0 success, 1 stale images found by --check or a failed build, 2 usage, config or Dockerfile errors.
+Exit codes: 0 success, 1 stale images found by --check or a failed build, 2 usage, config or Dockerfile
+errors, 3 the engine or a registry failed, 128+N stopped by signal N.
 `;
 
 type CommandModule = { run(args: string[]): Promise<number> };
@@ -70,9 +71,15 @@ function readVersion(): string {
   return 'unknown';
 }
 
-/** Maps an error to the documented exit codes: 2 for what the user wrote, 1 for what the world did. */
+/**
+ * Maps an error to the documented exit codes: 2 for what the user wrote, 3 when the engine or a registry
+ * failed (so CI can tell that apart from the 1 of `status --check`), 1 for the rest.
+ */
 function exitCodeFor(error: ImagesumError): number {
   switch (error.kind) {
+    case 'engine':
+    case 'registry':
+      return 3;
     case 'usage':
     case 'config':
     case 'dockerfile':

@@ -75,6 +75,9 @@ function discoverProject(root: string, builder: BuilderKind | undefined): Projec
 
 function expandEntry(root: string, config: ConfigFile, entry: ImageEntry, warnings: Warning[]): ImageSpec[] {
   const matches = expandPattern(root, entry.dockerfile, entry.location);
+  if (matches.length === 0 && !entry.dockerfile.includes('{')) {
+    throw new ImagesumError('config', `Dockerfile ${entry.dockerfile} not found; fix the path or create the file`, entry.location);
+  }
   if (matches.length === 0) {
     warnings.push({ message: `dockerfile pattern ${JSON.stringify(entry.dockerfile)} matches no file`, location: entry.location });
   }

@@ -101,7 +101,7 @@ function platforms(parsed: ParsedDockerfile, options: ResolveOptions): [Platform
     return [build, target];
   } catch (error) {
     if (error instanceof PlatformError) {
-      throw new ImagesumError('usage', `${parsed.file}: ${error.message}`);
+      throw new ImagesumError('usage', `${error.message} (building ${parsed.file})`);
     }
     throw error;
   }

@@ -221,7 +221,10 @@ export interface StageSettings {
 
 const PROXY_ARGS = new Set(['http_proxy', 'https_proxy', 'ftp_proxy', 'no_proxy', 'all_proxy']);
 
-/** Reports whether `name` is a proxy ARG BuildKit predefines. Proxies do not change the image, so they are not recorded. */
+/**
+ * Reports whether `name` is a proxy ARG the builders predefine. These are left out of stage ARG values, because
+ * every RUN step can read them without an ARG line; the checksum counts them once per image instead.
+ */
 export function isProxyArg(name: string): boolean {
   return PROXY_ARGS.has(name.toLowerCase());
 }

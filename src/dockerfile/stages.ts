@@ -262,8 +262,8 @@ export function targetIndex(parsed: ParsedDockerfile, target: string | undefined
   }
 
   const names = parsed.stages.flatMap((stage) => (stage.name === undefined ? [] : [stage.name]));
-  const known = names.length === 0 ? 'it names no stages' : `its stages are ${names.join(', ')}`;
-  throw new ImagesumError('dockerfile', `target stage "${target}" not found in ${parsed.file}: ${known}; use one of them`);
+  const fix = names.length === 0 ? 'which names no stages; remove the target or add FROM … AS ' + target : `whose stages are ${names.join(', ')}; use one of them`;
+  throw new ImagesumError('dockerfile', `target stage "${target}" not found in ${parsed.file}, ${fix}`);
 }
 
 export function fail(location: SourceLocation, message: string): never {

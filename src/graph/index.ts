@@ -30,7 +30,7 @@ export function buildGraph(project: Project, options: BuildGraphOptions = {}): I
   const firstPass = new Map<string, ImageNode>();
   for (const spec of project.images) {
     const parsed = readDockerfile(project, spec, parsedFiles);
-    const build = resolveBuild(parsed, resolveOptions(project, spec, buildPlatform, () => undefined));
+    const build = resolveWithConfigLocation(spec, () => resolveBuild(parsed, resolveOptions(project, spec, buildPlatform, () => undefined)));
     firstPass.set(spec.name, makeNode(project, spec, parsed, build, localKeys));
   }
 
@@ -44,6 +44,21 @@ export function buildGraph(project: Project, options: BuildGraphOptions = {}): I
   }
 
   return { root: project.root, builder: project.builder, images, order };
+}
+
+/**
+ * Runs a resolve step and gives an error without a Dockerfile line (a bad target or platform) the location
+ * of the config entry, because that is where the user set the value.
+ */
+function resolveWithConfigLocation<T>(spec: ImageSpec, resolve: () => T): T {
+  try {
+    return resolve();
+  } catch (error) {
+    if (error instanceof ImagesumError && error.location === undefined) {
+      throw new ImagesumError('config', error.message, spec.definedAt);
+    }
+    throw error;
+  }
 }
 
 /** Maps Node's platform to the OCI platform the engine on this machine reports. */

@@ -59,7 +59,9 @@ export function parseReference(text: string, location?: SourceLocation): ImageRe
 
   const { domain, path, explicitDomain } = splitDomain(name);
   if (path.toLowerCase() !== path) {
-    fail(`repository name ${JSON.stringify(path)} must be lowercase; write ${JSON.stringify(path.toLowerCase())}`);
+    const lowered = name.toLowerCase();
+    const suggestion = PATH_PATTERN.test(splitDomain(lowered).path) ? `; write ${JSON.stringify(lowered)}` : '';
+    fail(`repository name ${JSON.stringify(name)} must be lowercase${suggestion}`);
   }
   if (!PATH_PATTERN.test(path)) {
     fail(

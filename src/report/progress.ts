@@ -15,6 +15,9 @@ function formatSeconds(seconds: number): string {
 }
 
 function summaryLine(summary: BuildSummary): string {
+  if (summary.dryRun !== undefined) {
+    return `dry run: ${summary.dryRun.length} to build, ${summary.fresh.length} fresh`;
+  }
   const parts = [`${summary.built.length} built`, `${summary.fresh.length} fresh`, `${summary.failed.length} failed`];
   if (summary.skipped.length > 0) {
     parts.push(`${summary.skipped.length} skipped`);

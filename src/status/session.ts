@@ -1,6 +1,7 @@
 import { checksumGraph, loadGraph, type Analysis, type AnalyzeOptions } from '../analysis.js';
 import type { ExternalIdentity } from '../checksum/index.js';
 import type { Warning } from '../config/types.js';
+import { ImagesumError } from '../errors.js';
 import { createEngineClient, type EngineClient } from '../engine/index.js';
 import type { ImageGraph } from '../graph/types.js';
 import { normalizedName, type ImageReference } from '../reference/index.js';
@@ -32,21 +33,43 @@ export async function analyzeAgainstEngine(options: EngineAnalyzeOptions): Promi
 
   let index = new EngineImageIndex(await engine.listAllImages());
   const missing = missingExternalImages(graph, index);
-  if (missing.length > 0 && !options.offline) {
-    for (const reference of missing) {
-      options.onPull?.(normalizedName(reference));
-      await engine.pullImage(reference);
-    }
+  const unavailable = options.offline ? missing : await pullAll(engine, missing, options, warnings);
+  if (unavailable.length < missing.length) {
     index = new EngineImageIndex(await engine.listAllImages());
-  } else {
-    for (const reference of missing) {
-      warnings.push({ message: `external image ${normalizedName(reference)} is not in the engine; the images built on it count as stale`, location: undefined });
-    }
+  }
+  for (const reference of unavailable) {
+    warnings.push({ message: `external image ${normalizedName(reference)} is not in the engine; the images built on it count as stale`, location: undefined });
   }
 
   const checksums = checksumGraph(project, graph, { ...options, identifyExternal: (reference) => identifyWith(index, reference) }, warnings);
   const statuses = compareWithEngine(graph, checksums, index);
   return { project, graph, checksums, warnings, engine, statuses };
+}
+
+/**
+ * Pulls each missing image and returns those that could not be pulled. A failed pull is a warning, not an
+ * error, so that the status of every other image is still reported.
+ */
+async function pullAll(
+  engine: EngineClient,
+  missing: readonly ImageReference[],
+  options: EngineAnalyzeOptions,
+  warnings: Warning[],
+): Promise<ImageReference[]> {
+  const failed: ImageReference[] = [];
+  for (const reference of missing) {
+    options.onPull?.(normalizedName(reference));
+    try {
+      await engine.pullImage(reference);
+    } catch (error) {
+      if (!(error instanceof ImagesumError)) {
+        throw error;
+      }
+      warnings.push({ message: error.message, location: undefined });
+      failed.push(reference);
+    }
+  }
+  return failed;
 }
 
 function identifyWith(index: EngineImageIndex, reference: ImageReference): ExternalIdentity {

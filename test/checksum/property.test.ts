@@ -187,3 +187,22 @@ describe('unverifiable inputs', () => {
     }
   });
 });
+
+describe('instruction normalisation', () => {
+  const checksumOf = (dockerfile: string): string => {
+    const tree = makeTree({ Dockerfile: dockerfile, 'a.txt': 'a' });
+    try {
+      return [...analyze({ cwd: tree.root, statCache: false }).checksums.values()][0]!.checksum;
+    } finally {
+      tree.remove();
+    }
+  };
+
+  it('ignores spacing between COPY arguments', () => {
+    assert.equal(checksumOf('FROM scratch\nCOPY a.txt   /a\n'), checksumOf('FROM scratch\nCOPY a.txt /a\n'));
+  });
+
+  it('keeps spacing inside RUN commands', () => {
+    assert.notEqual(checksumOf('FROM scratch\nRUN echo "a  b"\n'), checksumOf('FROM scratch\nRUN echo "a b"\n'));
+  });
+});

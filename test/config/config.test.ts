@@ -161,6 +161,11 @@ describe('config errors', () => {
       message: 'imagesum.yaml:2: context folder nowhere not found; fix context or create the folder',
     },
     {
+      name: 'missing Dockerfile path',
+      files: { 'imagesum.yaml': 'images:\n  - dockerfile: app/Dockerfile\n    name: x\n' },
+      message: 'imagesum.yaml:2: Dockerfile app/Dockerfile not found; fix the path or create the file',
+    },
+    {
       name: 'invalid build arg value',
       files: { 'imagesum.yaml': 'args:\n  A: [1]\nimages: []\n' },
       message: 'imagesum.yaml:2: args.A must be a string, number or boolean',

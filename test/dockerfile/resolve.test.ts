@@ -241,8 +241,8 @@ test('ONBUILD triggers run in the child', () => {
 
 test('resolve errors name file and line', () => {
   const cases: [string, Partial<ResolveOptions>, string][] = [
-    ['FROM a\n', { target: 'nope' }, 'target stage "nope" not found in Dockerfile: it names no stages; use one of them'],
-    ['FROM a AS x\nFROM b AS y\n', { target: 'z' }, 'target stage "z" not found in Dockerfile: its stages are x, y; use one of them'],
+    ['FROM a\n', { target: 'nope' }, 'target stage "nope" not found in Dockerfile, which names no stages; remove the target or add FROM … AS nope'],
+    ['FROM a AS x\nFROM b AS y\n', { target: 'z' }, 'target stage "z" not found in Dockerfile, whose stages are x, y; use one of them'],
     ['ARG TAG\nFROM $TAG\n', {}, 'Dockerfile:2: base name $TAG expands to an empty string: give its ARG a value'],
     ['FROM a\nCOPY --from=0 /x /y\n', {}, 'Dockerfile:2: --from=0 names stage 0, which is not defined before the current stage 0: read from an earlier stage'],
     ['FROM a\nCOPY --from=5 /x /y\nFROM b\n', {}, 'Dockerfile:2: --from=5 names stage index 5, but the Dockerfile has 2 stages'],

@@ -62,6 +62,24 @@ describe('graph edges', () => {
   });
 });
 
+describe('graph errors', () => {
+  it('places a missing target at the config entry', () => {
+    const config = 'images:\n  - dockerfile: a/Dockerfile\n    name: t/a\n    target: nope\n';
+    assert.equal(
+      graphError({ 'imagesum.yaml': config, 'a/Dockerfile': 'FROM scratch AS one\n' }),
+      'imagesum.yaml:2: target stage "nope" not found in a/Dockerfile, whose stages are one; use one of them',
+    );
+  });
+
+  it('places an invalid platform at the config entry', () => {
+    const config = 'images:\n  - dockerfile: a/Dockerfile\n    name: t/a\n    platform: linux\n';
+    assert.equal(
+      graphError({ 'imagesum.yaml': config, 'a/Dockerfile': 'FROM scratch\n' }),
+      'imagesum.yaml:2: invalid platform "linux": write it as os/arch or os/arch/variant, such as linux/amd64 (building a/Dockerfile)',
+    );
+  });
+});
+
 describe('graph cycles', () => {
   it('reports an image built FROM itself', () => {
     assert.equal(

@@ -253,7 +253,7 @@ describe('parseReference', () => {
 
 const errorCases: ReadonlyArray<readonly [string, string]> = [
   ['', 'invalid image reference "": the reference is empty; expected [registry/]repository[:tag][@digest], for example ubuntu:22.04'],
-  ['Ubuntu', 'invalid image reference "Ubuntu": repository name "library/Ubuntu" must be lowercase; write "library/ubuntu"'],
+  ['Ubuntu', 'invalid image reference "Ubuntu": repository name "Ubuntu" must be lowercase; write "ubuntu"'],
   ['user/App:1', 'invalid image reference "user/App:1": repository name "user/App" must be lowercase; write "user/app"'],
   ['ubuntu:', 'invalid image reference "ubuntu:": invalid tag ""; a tag has 1 to 128 letters, digits, underscores, periods or dashes and does not start with a period or dash'],
   ['ubuntu:-x', 'invalid image reference "ubuntu:-x": invalid tag "-x"; a tag has 1 to 128 letters, digits, underscores, periods or dashes and does not start with a period or dash'],
@@ -294,7 +294,7 @@ describe('parseReference errors', () => {
 
   it('prefixes the source location', () => {
     assert.throws(() => parseReference('Ubuntu', { file: 'app/Dockerfile', line: 3 }), {
-      message: 'app/Dockerfile:3: invalid image reference "Ubuntu": repository name "library/Ubuntu" must be lowercase; write "library/ubuntu"',
+      message: 'app/Dockerfile:3: invalid image reference "Ubuntu": repository name "Ubuntu" must be lowercase; write "ubuntu"',
     });
   });
 });

@@ -1,4 +1,5 @@
 import { analyze } from '../../analysis.js';
+import { ImagesumError } from '../../errors.js';
 import { formatGraph, GRAPH_FORMATS } from '../../report/graph.js';
 import { oneOf, parseCommandArgs } from '../args.js';
 import { printWarnings } from '../output.js';
@@ -11,10 +12,13 @@ Prints the images of the tree and the images each one builds on.
 `;
 
 export async function run(args: string[]): Promise<number> {
-  const { values } = parseCommandArgs('graph', args, { format: { type: 'string' } });
+  const { values, positionals } = parseCommandArgs('graph', args, { format: { type: 'string' } });
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
+  }
+  if (positionals.length > 0) {
+    throw new ImagesumError('usage', `graph prints the whole tree and takes no image names, not ${positionals.join(' ')}; use 'imagesum hash IMAGE' for one image`);
   }
 
   const format = oneOf('--format', values.format, GRAPH_FORMATS, 'text');
