@@ -34,6 +34,8 @@ export interface Report {
   readonly runs: number;
   readonly measurements: readonly Measurement[];
   readonly targets: readonly TargetCheck[];
+  /** Sections that failed, each with its error message. */
+  readonly failures: readonly string[];
 }
 
 function milliseconds(value: number): string {
@@ -73,6 +75,12 @@ export function renderMarkdown(report: Report): string {
       result = t.met ? 'met' : '**missed**';
     }
     lines.push(`| ${t.name} | ${formatValue(t.measured, t.unit)} | ${target} | ${result} |`);
+  }
+  if (report.failures.length > 0) {
+    lines.push('', 'Failed sections:', '');
+    for (const failure of report.failures) {
+      lines.push(`- ${failure.split('\n')[0]}`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }

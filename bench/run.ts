@@ -93,6 +93,18 @@ function progress(message: string): void {
 class Recorder {
   readonly measurements: Measurement[] = [];
   readonly targets: TargetCheck[] = [];
+  readonly failures: string[] = [];
+
+  /** Runs one section. A failed section is recorded with its error, and the other sections still run. */
+  section(name: string, body: () => void): void {
+    try {
+      body();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.failures.push(`${name}: ${message}`);
+      progress(`section ${name} failed: ${message}`);
+    }
+  }
 
   add(section: string, name: string, command: string, stats: Stats): Stats {
     this.measurements.push({ section, name, command, ...stats, loadAverage: os.loadavg()[0] ?? 0 });
@@ -291,16 +303,18 @@ function engineSections(recorder: Recorder, options: Options): void {
   dropStatCache();
 
   if (options.sections.has('noop')) {
-    noopCheck(recorder, options, tree, 'buildkit');
+    recorder.section('noop (buildkit)', () => noopCheck(recorder, options, tree, 'buildkit'));
   }
   if (options.sections.has('rebuild')) {
-    if (!options.sections.has('noop')) {
-      run(imagesum('-C', tree.root, 'build', '-j', '2', '--progress', 'plain', '--offline'), { env: engineEnv() });
-    }
-    rebuild(recorder, options, tree);
+    recorder.section('rebuild', () => {
+      if (!options.sections.has('noop')) {
+        run(imagesum('-C', tree.root, 'build', '-j', '2', '--progress', 'plain', '--offline'), { env: engineEnv() });
+      }
+      rebuild(recorder, options, tree);
+    });
   }
   if (options.sections.has('noop')) {
-    noopCheck(recorder, options, tree, 'classic');
+    recorder.section('noop (classic)', () => noopCheck(recorder, options, tree, 'classic'));
   }
 }
 
@@ -336,16 +350,16 @@ function main(): void {
 
   try {
     if (options.sections.has('version')) {
-      version(recorder, options);
+      recorder.section('version', () => version(recorder, options));
     }
     if (options.sections.has('analysis')) {
-      analysis(recorder, options);
+      recorder.section('analysis', () => analysis(recorder, options));
     }
     if (options.sections.has('scaling')) {
-      scaling(recorder, options);
+      recorder.section('scaling', () => scaling(recorder, options));
     }
     if (usesEngine) {
-      engineSections(recorder, options);
+      recorder.section('engine', () => engineSections(recorder, options));
     }
   } finally {
     if (usesEngine && !options.keepImages) {
@@ -353,7 +367,13 @@ function main(): void {
     }
   }
 
-  const report: Report = { machine: machine(), runs: options.runs, measurements: recorder.measurements, targets: recorder.targets };
+  const report: Report = {
+    machine: machine(),
+    runs: options.runs,
+    measurements: recorder.measurements,
+    targets: recorder.targets,
+    failures: recorder.failures,
+  };
   mkdirSync(path.dirname(options.json), { recursive: true });
   writeFileSync(options.json, `${JSON.stringify(report, null, 2)}\n`);
   const markdown = renderMarkdown(report);
@@ -361,6 +381,9 @@ function main(): void {
     writeFileSync(options.markdown, markdown);
   }
   process.stdout.write(markdown);
+  if (recorder.failures.length > 0) {
+    process.exitCode = 1;
+  }
 }
 
 main();
