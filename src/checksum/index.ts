@@ -97,7 +97,7 @@ function manifestOf(
   return {
     version: MANIFEST_VERSION,
     builder: graph.builder,
-    target: node.spec.target ?? null,
+    targetStage: node.build.targetIndex,
     platform: node.spec.platform ?? null,
     escape: node.build.escape,
     proxyArgs: proxyArgDigests(node.spec.args),
@@ -165,13 +165,25 @@ function imageInputs(
 }
 
 /** Instructions whose shell-form arguments the builder splits on any run of whitespace before use. */
-const WHITESPACE_SPLIT_KEYWORDS = new Set(['COPY', 'ADD']);
+const WHITESPACE_SPLIT_KEYWORDS = new Set(['COPY', 'ADD', 'FROM']);
+
+/** Writes `image as Name` as `image AS name`, because the keyword and stage names are case-insensitive. */
+function normaliseStageName(text: string): string {
+  const words = text.split(' ');
+  if (words.length === 3 && words[1]?.toUpperCase() === 'AS') {
+    return `${words[0]} AS ${words[2]?.toLowerCase()}`;
+  }
+  return text;
+}
 
 function instructionInputs(instruction: Instruction): InstructionInputs {
   let text = instruction.exec === undefined ? instruction.text : null;
   if (text !== null && WHITESPACE_SPLIT_KEYWORDS.has(instruction.keyword)) {
     // BuildKit's COPY and ADD parsers split the text on whitespace, so `a  /x` and `a /x` are the same copy.
     text = text.trim().split(/\s+/).join(' ');
+  }
+  if (text !== null && instruction.keyword === 'FROM') {
+    text = normaliseStageName(text);
   }
 
   return {

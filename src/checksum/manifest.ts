@@ -12,8 +12,11 @@ export interface InputManifest {
   readonly version: typeof MANIFEST_VERSION;
   /** BuildKit and the classic builder read `.dockerignore` files and some instructions differently. */
   readonly builder: BuilderKind;
-  /** Chooses the stages that are built and the one that becomes the image. */
-  readonly target: string | null;
+  /**
+   * Index of the stage that becomes the image. The index, not the name as written, because `--target Build`,
+   * `--target build` and no target at all can all pick the same last stage.
+   */
+  readonly targetStage: number;
   /** Chooses base image variants and sets the `TARGET*` args. */
   readonly platform: string | null;
   /** Changes how the builder splits every line that follows, so the same text can mean another command. */

@@ -22,7 +22,7 @@ export function inputParts(manifest: InputManifest): InputParts {
   const { stages } = manifest;
 
   return {
-    settings: digest([manifest.version, manifest.builder, manifest.target, manifest.platform, manifest.escape]),
+    settings: digest([manifest.version, manifest.builder, manifest.targetStage, manifest.platform, manifest.escape]),
     instructions: digest(stages.map((stage) => stage.instructions)),
     args: digest([manifest.proxyArgs, manifest.globalArgs, stages.map((stage) => stage.args)]),
     context: digest(stages.map((stage) => stage.contextReads)),
