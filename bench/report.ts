@@ -63,7 +63,7 @@ export function renderMarkdown(report: Report): string {
     const rss = m.maxRssMiB === undefined ? '–' : m.maxRssMiB.toFixed(0);
     const cpu = m.medianCpuMs === undefined ? '–' : milliseconds(m.medianCpuMs);
     lines.push(
-      `| ${m.section} | ${m.name} | ${milliseconds(m.medianMs)} | ${milliseconds(m.minMs)}–${milliseconds(m.maxMs)} | ${spread} | ${m.runs} | ${cpu} | ${rss} | ${m.loadAverage.toFixed(1)} | \`${m.command}\` |`,
+      `| ${m.section} | ${m.name} | ${milliseconds(m.medianMs)} | ${milliseconds(m.minMs)}–${milliseconds(m.maxMs)} | ${spread} | ${m.runs} | ${cpu} | ${rss} | ${m.loadAverage.toFixed(1)} | \`${m.command.replaceAll('|', '\\|')}\` |`,
     );
   }
 
