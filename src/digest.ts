@@ -36,22 +36,48 @@ export function checksumOfCanonical(value: unknown): ImageChecksum {
 
 /** Encodes a value as JSON with object keys sorted by code unit, so that equal values give equal text. */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') {
-    if (value === undefined) {
-      return 'null';
-    }
-    return JSON.stringify(value);
+  const parts: string[] = [];
+  appendCanonical(value, parts);
+  return parts.join('');
+}
+
+/** Appends the canonical encoding to `parts`, one array for the whole value, because manifests are large. */
+function appendCanonical(value: unknown, parts: string[]): void {
+  if (value === null || value === undefined) {
+    parts.push('null');
+    return;
+  }
+  if (typeof value !== 'object') {
+    parts.push(JSON.stringify(value));
+    return;
   }
 
   if (Array.isArray(value)) {
-    return `[${value.map(canonicalJson).join(',')}]`;
+    parts.push('[');
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) {
+        parts.push(',');
+      }
+      appendCanonical(value[i], parts);
+    }
+    parts.push(']');
+    return;
   }
 
-  const keys = Object.keys(value)
-    .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
-    .sort(compareCodeUnits);
-  const fields = keys.map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
-  return `{${fields.join(',')}}`;
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).sort(compareCodeUnits);
+  parts.push('{');
+  let first = true;
+  for (const key of keys) {
+    const field = record[key];
+    if (field === undefined) {
+      continue;
+    }
+    parts.push(first ? '' : ',', JSON.stringify(key), ':');
+    first = false;
+    appendCanonical(field, parts);
+  }
+  parts.push('}');
 }
 
 /** Orders strings by UTF-16 code unit, independent of the locale (unlike `localeCompare`). */
