@@ -15,7 +15,8 @@ import { renderMarkdown, type Measurement, type Report, type TargetCheck } from 
  */
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CLI = path.join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
+// The bundle that the package's `bin` points to, as users run it.
+const CLI = path.join(REPO_ROOT, 'dist', 'bin', 'main.js');
 const SECTIONS = ['analysis', 'noop', 'rebuild', 'scaling', 'version'] as const;
 type Section = (typeof SECTIONS)[number];
 

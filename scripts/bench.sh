@@ -24,7 +24,8 @@ bash scripts/engine.sh >/dev/null
 if ! npx tsc -p .; then
   echo "bench.sh: tsc reported type errors (above); measuring the JavaScript it emitted" >&2
 fi
-for file in dist/src/cli/main.js dist/bench/run.js; do
+node scripts/bundle.mjs
+for file in dist/bin/main.js dist/bench/run.js; do
   [ -f "$file" ] || { echo "bench.sh: $file is missing after tsc; fix the compile errors above" >&2; exit 1; }
 done
 

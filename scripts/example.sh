@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 npm ci --no-audit --no-fund --loglevel=error
 bash scripts/engine.sh >/dev/null
-npx tsc -p .
+npm run build --silent
 
 docker_client=/usr/bin/docker
 [ -x "$docker_client" ] || docker_client="$(command -v docker)"
@@ -20,7 +20,7 @@ if ! "$docker_client" image inspect imagesum-example/busybox:1 >/dev/null 2>&1; 
   rm -rf "$rootfs"
 fi
 
-imagesum() { node dist/src/cli/main.js "$@"; }
+imagesum() { node dist/bin/main.js "$@"; }
 imagesum -C examples/emulator graph
 imagesum -C examples/emulator status || true
 imagesum -C examples/emulator build --progress plain

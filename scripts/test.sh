@@ -16,7 +16,7 @@ stop_engine() {
 trap stop_engine EXIT
 bash scripts/engine.sh
 
-npx tsc -p .
+npm run build --silent
 node --test --test-concurrency=2 dist/test/
 if [ -d dist/fidelity ]; then
   node dist/fidelity/run.js

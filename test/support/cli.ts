@@ -14,9 +14,9 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Node arguments that start the `imagesum` command: the compiled file, or the source through tsx. */
+/** Node arguments that start the `imagesum` command: the bundle users run, or the source through tsx. */
 export function cliArguments(): string[] {
-  return compiled ? [path.join(REPOSITORY, 'dist/src/cli/main.js')] : ['--import', 'tsx', path.join(REPOSITORY, 'src/cli/main.ts')];
+  return compiled ? [path.join(REPOSITORY, 'dist/bin/main.js')] : ['--import', 'tsx', path.join(REPOSITORY, 'src/cli/main.ts')];
 }
 
 /** Runs the `imagesum` command as users do, in a child process. */
