@@ -10,14 +10,7 @@ if [ ! -d node_modules ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-engine_dir="$(mktemp -d "${TMPDIR:-/tmp}/imagesum-fidelity-engine.XXXXXX")"
-export IMAGESUM_ENGINE_DIR="$engine_dir"
-stop_engine() {
-  bash scripts/engine.sh stop || true
-  rm -rf "$engine_dir"
-}
-trap stop_engine EXIT
-bash scripts/engine.sh
+source scripts/engine-for-run.sh
 
 npx tsc -p .
 node dist/fidelity/run.js "$@"

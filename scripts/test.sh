@@ -7,17 +7,8 @@ cd "$(dirname "$0")/.."
 
 npm ci --no-audit --no-fund --loglevel=error
 
-engine_dir="$(mktemp -d "${TMPDIR:-/tmp}/imagesum-test-engine.XXXXXX")"
-export IMAGESUM_ENGINE_DIR="$engine_dir"
-stop_engine() {
-  bash scripts/engine.sh stop || true
-  rm -rf "$engine_dir"
-}
-trap stop_engine EXIT
-bash scripts/engine.sh
+source scripts/engine-for-run.sh
 
 npm run build --silent
 node --test --test-concurrency=2 dist/test/
-if [ -d dist/fidelity ]; then
-  node dist/fidelity/run.js
-fi
+node dist/fidelity/run.js
