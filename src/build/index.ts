@@ -36,7 +36,7 @@ export interface BuildOptions extends EngineAnalyzeOptions {
  */
 export async function buildImages(options: BuildOptions): Promise<BuildSummary> {
   const startedAt = Date.now();
-  const analysis = await analyzeAgainstEngine(options);
+  const analysis = await analyzeAgainstEngine({ ...options, engineKind: options.engine });
   for (const warning of analysis.warnings) {
     options.listener.emit({ type: 'warning', warning });
   }
@@ -119,7 +119,7 @@ async function removeChangedImages(options: BuildOptions, before: EngineAnalysis
 
   let after: EngineAnalysis;
   try {
-    after = await analyzeAgainstEngine({ ...options, offline: true });
+    after = await analyzeAgainstEngine({ ...options, engineKind: options.engine, offline: true });
   } catch {
     // The tree became unreadable mid-build, so no built label can be trusted.
     after = { ...before, checksums: new Map() };

@@ -34,6 +34,11 @@ export interface ImageChecksumResult {
   readonly manifest: InputManifest;
   /** Sources the text cannot pin, its own and its bases'; an image with any is never reported fresh. */
   readonly unverifiable: readonly UnverifiableSource[];
+  /**
+   * External images, its own and its bases', known only by reference because the engine lacks them. The
+   * builder would use whatever that name resolves to then, so an image with any is never reported fresh.
+   */
+  readonly unresolvedExternal: readonly UnverifiableSource[];
 }
 
 export interface ComputeChecksumsOptions {
@@ -53,20 +58,41 @@ export function computeChecksums(graph: ImageGraph, options: ComputeChecksumsOpt
     const node = graph.images.get(name) ?? internalError(`image ${name} is in the order but not in the graph`);
     const manifest = manifestOf(graph, node, results, options);
     const own = manifest.stages.flatMap((stage) => stage.unverifiable.map((source) => ({ source, base: undefined })));
-    const unverifiable = [...own, ...inheritedUnverifiable(node, results)];
-    results.set(name, { name, checksum: checksumOfCanonical(manifest), manifest, unverifiable });
+    const unverifiable = [...own, ...inherited(node, results, (result) => result.unverifiable)];
+    const ownUnresolved = unresolvedReferences(manifest).map((source) => ({ source, base: undefined }));
+    const unresolvedExternal = [...ownUnresolved, ...inherited(node, results, (result) => result.unresolvedExternal)];
+    results.set(name, { name, checksum: checksumOfCanonical(manifest), manifest, unverifiable, unresolvedExternal });
   }
   return results;
 }
 
 /**
- * Lists the unverifiable inputs of the tree images this one reads. A base that downloads a URL can change
- * while its checksum stays the same, so every image built on it is unverifiable too.
+ * Collects one kind of doubtful input from the tree images this one builds on. A base that downloads a URL,
+ * or starts from an image the engine lacks, can change while its checksum stays the same, so every image
+ * built on it is in doubt too.
  */
-function inheritedUnverifiable(node: ImageNode, results: ReadonlyMap<string, ImageChecksumResult>): UnverifiableSource[] {
-  return node.dependsOn.flatMap((base) =>
-    (results.get(base)?.unverifiable ?? []).map((input) => ({ source: input.source, base: input.base ?? base })),
-  );
+function inherited(
+  node: ImageNode,
+  results: ReadonlyMap<string, ImageChecksumResult>,
+  pick: (result: ImageChecksumResult) => readonly UnverifiableSource[],
+): UnverifiableSource[] {
+  return node.dependsOn.flatMap((base) => {
+    const result = results.get(base);
+    return result === undefined ? [] : pick(result).map((input) => ({ source: input.source, base: input.base ?? base }));
+  });
+}
+
+/** Lists the external images of a manifest that are identified by reference only. */
+function unresolvedReferences(manifest: InputManifest): string[] {
+  const names = new Set<string>();
+  for (const stage of manifest.stages) {
+    for (const image of [stage.base, ...stage.images]) {
+      if (image.kind === 'external' && image.identity.kind === 'reference') {
+        names.add(image.identity.reference);
+      }
+    }
+  }
+  return [...names].sort(compareCodeUnits);
 }
 
 /** Identifies an external image without an engine: by its pinned digest, else by its normalised name. */

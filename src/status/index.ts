@@ -27,7 +27,14 @@ export interface ImageStatus {
 export class EngineImageIndex {
   private readonly byKey = new Map<string, EngineImage>();
 
-  constructor(images: readonly EngineImage[]) {
+  /**
+   * `podman` also matches `localhost/<name>`, the name podman gives local builds. Docker never resolves a
+   * name that way, so on Docker such a tag must not make an image look present.
+   */
+  constructor(
+    images: readonly EngineImage[],
+    private readonly engineKind: 'docker' | 'podman' = 'docker',
+  ) {
     for (const image of images) {
       for (const tag of image.repoTags) {
         this.add(tag, image);
@@ -40,7 +47,8 @@ export class EngineImageIndex {
 
   find(name: string): EngineImage | undefined {
     const reference = parseReference(name);
-    for (const key of podmanMatchKeys(reference)) {
+    const keys = this.engineKind === 'podman' ? podmanMatchKeys(reference) : [matchKey(reference)];
+    for (const key of keys) {
       const image = this.byKey.get(key);
       if (image !== undefined) {
         return image;
@@ -88,6 +96,12 @@ function statusOf(
 
   if (image === undefined) {
     return status('missing', 'no image');
+  }
+
+  const [unresolved] = result.unresolvedExternal;
+  if (unresolved !== undefined) {
+    const where = unresolved.base === undefined ? '' : ` under base ${unresolved.base}`;
+    return status('stale', `external image ${unresolved.source}${where} is not in the engine`);
   }
 
   const [unverifiable] = result.unverifiable;

@@ -12,6 +12,8 @@ export interface EngineAnalyzeOptions extends Omit<AnalyzeOptions, 'identifyExte
   readonly offline: boolean;
   /** Engine address; defaults to DOCKER_HOST, then the default socket. */
   readonly host?: string | undefined;
+  /** The engine behind the API socket, which decides how short names match local tags. Default: docker. */
+  readonly engineKind?: 'docker' | 'podman' | undefined;
   /** Called before each pull of a missing external image. */
   readonly onPull?: ((reference: string) => void) | undefined;
 }
@@ -31,11 +33,11 @@ export async function analyzeAgainstEngine(options: EngineAnalyzeOptions): Promi
   const engine = createEngineClient({ host: options.host });
   const warnings: Warning[] = [...project.warnings];
 
-  let index = new EngineImageIndex(await engine.listAllImages());
+  let index = new EngineImageIndex(await engine.listAllImages(), options.engineKind);
   const missing = missingExternalImages(graph, index);
   const unavailable = options.offline ? missing : await pullAll(engine, missing, options, warnings);
   if (unavailable.length < missing.length) {
-    index = new EngineImageIndex(await engine.listAllImages());
+    index = new EngineImageIndex(await engine.listAllImages(), options.engineKind);
   }
   for (const reference of unavailable) {
     warnings.push({ message: `external image ${normalizedName(reference)} is not in the engine; the images built on it count as stale`, location: undefined });

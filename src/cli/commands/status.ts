@@ -1,7 +1,7 @@
 import { selectImages } from '../../build/select.js';
 import { formatStatusTable } from '../../report/status.js';
 import { analyzeAgainstEngine } from '../../status/session.js';
-import { parseCommandArgs } from '../args.js';
+import { oneOf, parseCommandArgs } from '../args.js';
 import { builderOption } from '../common.js';
 import { printWarnings } from '../output.js';
 
@@ -11,6 +11,7 @@ Tells for each image whether the engine's image is fresh, stale or missing, and 
   --json      print the rows as JSON
   --check     exit with 1 when any selected image is stale or missing
   --offline   never pull a missing external base image
+  --engine    docker (default) or podman: podman also finds a name under its localhost/ prefix
 `;
 
 export async function run(args: string[]): Promise<number> {
@@ -18,6 +19,7 @@ export async function run(args: string[]): Promise<number> {
     json: { type: 'boolean' },
     check: { type: 'boolean' },
     offline: { type: 'boolean' },
+    engine: { type: 'string' },
   });
   if (values.help) {
     process.stdout.write(HELP);
@@ -29,6 +31,7 @@ export async function run(args: string[]): Promise<number> {
     configFile: values.config,
     builder: builderOption(values.builder),
     offline: values.offline ?? false,
+    engineKind: oneOf('--engine', values.engine, ['docker', 'podman'] as const, 'docker'),
     onPull: (reference) => process.stderr.write(`pulling ${reference}\n`),
   });
   printWarnings(analysis.warnings);
