@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 
-import type { BuilderName, CaseState, FidelityCase, ImageOutcome } from './cases.js';
+import { CASE_PLACEHOLDER, type BuilderName, type CaseState, type FidelityCase, type ImageOutcome } from './cases.js';
 import { describeDifference, type Engine, type ImageState } from './engine.js';
 import type { ChecksumFunction } from './imagesum.js';
 import { resolvedImage, stateKey, substitute, writeState } from './tree.js';
@@ -189,7 +189,10 @@ export class CaseRunner {
    * built earlier in this run reuses that result, because its images have the same content.
    */
   private buildOnce(fidelityCase: FidelityCase, state: CaseState, builder: BuilderName, caseDir: string, caseTag: string): Promise<ImageState> {
-    const key = `${builder}:${stateKey(state)}:${fidelityCase.check}:${fidelityCase.cache}`;
+    // A state that names its own case (the placeholder) builds different bytes per case, for example when
+    // `COPY .` copies a Dockerfile that contains the case's image names, so it is shared only within a case.
+    const perCase = JSON.stringify([...state.tree, state.images]).includes(CASE_PLACEHOLDER) ? caseTag : '';
+    const key = `${builder}:${stateKey(state)}:${fidelityCase.check}:${fidelityCase.cache}:${perCase}`;
     let build = this.builds.get(key);
     if (build === undefined) {
       build = this.buildState(fidelityCase, state, builder, caseDir, caseTag);
