@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs imagesum's main job on the bundled emulator example, from a fresh Debian machine: installs the npm
-# packages, starts a Docker engine when none answers, imports a local busybox base image (no registry is
-# needed), then shows the graph, the status, a build, and the status again.
+# Runs imagesum's main job on the bundled emulator example, from a fresh Debian machine. It installs the npm
+# packages, starts a Docker engine when none responds, and imports a local busybox base image, so no
+# registry is needed. Then it shows the graph, the status, a build, and the status again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

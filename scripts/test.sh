@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh Debian machine: installs the npm packages, starts a Docker engine
-# when none answers (installing Debian's docker.io if needed), compiles, runs the unit and integration
+# when none responds (installing Debian's docker.io if needed), compiles, runs the unit and integration
 # tests, then the fidelity suite against the real builders. Stops only the engine it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."

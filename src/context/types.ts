@@ -18,7 +18,7 @@ export interface OpenContextOptions {
   readonly builder: BuilderKind;
 }
 
-/** The files a build context holds after `.dockerignore`, and the selection of them that instructions read. */
+/** The files a build context contains after `.dockerignore`, and the selection of them that instructions read. */
 export interface BuildContext {
   readonly dir: string;
   /** Absolute path of the ignore file that applies, or `undefined` when none exists. */

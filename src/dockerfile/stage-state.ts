@@ -222,8 +222,8 @@ export interface StageSettings {
 const PROXY_ARGS = new Set(['http_proxy', 'https_proxy', 'ftp_proxy', 'no_proxy', 'all_proxy']);
 
 /**
- * Reports whether `name` is a proxy ARG the builders predefine. These are left out of stage ARG values, because
- * every RUN step can read them without an ARG line; the checksum counts them once per image instead.
+ * Reports whether `name` is a proxy ARG the builders predefine. Every RUN step can read these without an ARG
+ * line, so they are left out of stage ARG values and the checksum counts them once per image instead.
  */
 export function isProxyArg(name: string): boolean {
   return PROXY_ARGS.has(name.toLowerCase());

@@ -8,7 +8,7 @@ import type { SourceLocation } from '../errors.js';
 
 export type EscapeCharacter = '\\' | '`';
 
-/** Which builder will run the build. The classic builder and BuildKit read some inputs differently. */
+/** The builder that will run the build. The classic builder and BuildKit read some inputs differently. */
 export type BuilderKind = 'buildkit' | 'classic';
 
 export interface Directive {
@@ -37,7 +37,7 @@ export interface Heredoc {
 /**
  * One instruction as the builder reads it, before variable expansion. `keyword` is upper case. `text` is the
  * argument text after the flags, with continuation lines joined as BuildKit joins them and surrounding
- * whitespace trimmed. `exec` holds the JSON array when the instruction is in exec form.
+ * whitespace trimmed. `exec` contains the JSON array when the instruction is in exec form.
  */
 export interface Instruction {
   readonly keyword: string;
@@ -74,7 +74,7 @@ export interface ParsedDockerfile {
   readonly stages: readonly Stage[];
 }
 
-/** What one build needs beyond the Dockerfile text. */
+/** Settings of one build beyond the Dockerfile text. */
 export interface ResolveOptions {
   readonly buildArgs: Readonly<Record<string, string>>;
   /** Target stage name; `undefined` builds the last stage. */
@@ -84,7 +84,7 @@ export interface ResolveOptions {
   /** The engine's platform, for `BUILDPLATFORM` and for `TARGETPLATFORM` when no platform is set. */
   readonly buildPlatform: string;
   readonly builder: BuilderKind;
-  /** What the Dockerfile can learn from a base image: its ENV and ONBUILD triggers, when the base is in the tree. */
+  /** Facts a Dockerfile reads from a base image in the tree: its ENV and ONBUILD triggers. */
   readonly baseImage: (reference: string) => BaseImageFacts | undefined;
 }
 
@@ -103,7 +103,7 @@ export interface ContextRead {
   /** `--parents` was given, so matched paths keep their parent folders. */
   readonly parents: boolean;
   /**
-   * Set when a source holds a variable that imagesum cannot resolve (for example one an external base image
+   * Set when a source contains a variable that imagesum cannot resolve (for example one an external base image
    * sets with ENV): the whole context then counts, because the builder may read any of it.
    */
   readonly wholeContext: boolean;

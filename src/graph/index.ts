@@ -18,9 +18,9 @@ export interface BuildGraphOptions {
 }
 
 /**
- * Reads every Dockerfile of the project and links the images. This runs in two passes: the first resolves each
- * build without knowing its bases, which is enough to find the FROM lines and so the edges; the second runs
- * in dependency order, so that each build reads the ENV and ONBUILD triggers of the bases in the tree.
+ * Reads every Dockerfile of the project and links the images, in two passes. The first resolves each build
+ * without knowing its bases, which is enough to find the FROM lines and so the edges. The second runs in
+ * dependency order, so that each build reads the ENV and ONBUILD triggers of the bases in the tree.
  */
 export function buildGraph(project: Project, options: BuildGraphOptions = {}): ImageGraph {
   const buildPlatform = options.buildPlatform ?? hostPlatform();

@@ -84,8 +84,8 @@ describe('engine client against a real engine', { skip }, () => {
 
   it('matches engine tags by key', async () => {
     const images = await client.listImages(LABEL_KEY);
-    const wanted = matchKey(parseReference(`docker.io/${labelledTag}`));
-    const found = images.find((image) => image.repoTags.some((tag) => matchKey(parseReference(tag)) === wanted));
+    const expectedKey = matchKey(parseReference(`docker.io/${labelledTag}`));
+    const found = images.find((image) => image.repoTags.some((tag) => matchKey(parseReference(tag)) === expectedKey));
     assert.equal(found?.id, labelledId);
   });
 
