@@ -1,11 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import type { Project } from '../config/types.js';
 import type { ImageSpec } from '../config/types.js';
 import { parseDockerfile, resolveBuild } from '../dockerfile/index.js';
 import type { BaseImageFacts, ParsedDockerfile, ResolvedBuild } from '../dockerfile/types.js';
-import { ImagesumError } from '../errors.js';
+import { ImagesumError, internalError } from '../errors.js';
 import { matchKey, parseReference, type ImageReference } from '../reference/index.js';
 import { topologicalOrder, type Edge } from './cycles.js';
 import type { ImageGraph, ImageLink, ImageNode } from './types.js';
@@ -18,32 +18,87 @@ export interface BuildGraphOptions {
 }
 
 /**
- * Reads every Dockerfile of the project and links the images, in two passes. The first resolves each build
- * without knowing its bases, which is enough to find the FROM lines and so the edges. The second runs in
- * dependency order, so that each build reads the ENV and ONBUILD triggers of the bases in the tree.
+ * Reads every Dockerfile of the project and links the images. Each build is resolved once, after the tree
+ * images it starts from, so that it reads their ENV and ONBUILD triggers. The order comes from a work stack
+ * rather than recursion, because a chain of bases can be longer than the call stack allows.
  */
 export function buildGraph(project: Project, options: BuildGraphOptions = {}): ImageGraph {
   const buildPlatform = options.buildPlatform ?? hostPlatform();
   const parsedFiles = new Map<string, ParsedDockerfile>();
   const localKeys = indexLocalNames(project.images);
+  const specs = new Map(project.images.map((spec) => [spec.name, spec]));
 
-  const firstPass = new Map<string, ImageNode>();
-  for (const spec of project.images) {
-    const parsed = readDockerfile(project, spec, parsedFiles);
-    const build = resolveWithConfigLocation(spec, () => resolveBuild(parsed, resolveOptions(project, spec, buildPlatform, () => undefined)));
-    firstPass.set(spec.name, makeNode(project, spec, parsed, build, localKeys));
+  const resolved = new Map<string, ImageNode>();
+  const waiting = new Set<string>();
+  const stack = project.images.map((spec) => spec.name).reverse();
+  while (stack.length > 0) {
+    const name = stack[stack.length - 1] as string;
+    if (resolved.has(name)) {
+      stack.pop();
+      continue;
+    }
+
+    const spec = specs.get(name) ?? internalError(`image ${name} is not in the config`);
+    const outcome = tryResolve(project, spec, buildPlatform, parsedFiles, localKeys, resolved, waiting);
+    if (outcome.kind === 'needs') {
+      waiting.add(name);
+      stack.push(outcome.base);
+      continue;
+    }
+
+    waiting.delete(name);
+    resolved.set(name, outcome.node);
+    stack.pop();
   }
 
-  const order = topologicalOrder(edgesOf(firstPass));
-  const images = new Map<string, ImageNode>();
-  for (const name of order) {
-    const first = firstPass.get(name)!;
-    const baseImage = (reference: string) => baseFactsOf(reference, localKeys, images);
-    const build = resolveBuild(first.parsed, resolveOptions(project, first.spec, buildPlatform, baseImage));
-    images.set(name, makeNode(project, first.spec, first.parsed, build, localKeys));
-  }
-
+  const order = topologicalOrder(edgesOf(resolved));
+  const images = new Map(order.map((name) => [name, resolved.get(name) as ImageNode]));
   return { root: project.root, builder: project.builder, images, order };
+}
+
+/** A resolved image, or the tree image it starts from that must be resolved first. */
+type ResolveOutcome = { readonly kind: 'resolved'; readonly node: ImageNode } | { readonly kind: 'needs'; readonly base: string };
+
+/** Thrown out of the base lookup to stop a resolve whose base is not resolved yet; never escapes `tryResolve`. */
+class BaseNotResolved {
+  constructor(readonly base: string) {}
+}
+
+/**
+ * Resolves one image when all its tree bases are resolved. A base that is itself waiting is part of a
+ * cycle, which `topologicalOrder` reports with its path; the resolve goes on without that base's facts.
+ */
+function tryResolve(
+  project: Project,
+  spec: ImageSpec,
+  buildPlatform: string,
+  parsedFiles: Map<string, ParsedDockerfile>,
+  localKeys: ReadonlyMap<string, string>,
+  resolved: ReadonlyMap<string, ImageNode>,
+  waiting: ReadonlySet<string>,
+): ResolveOutcome {
+  const baseImage = (reference: string): BaseImageFacts | undefined => {
+    const local = localNameOf(reference, localKeys);
+    if (local === undefined || local === spec.name || waiting.has(local)) {
+      return undefined;
+    }
+    const base = resolved.get(local);
+    if (base === undefined) {
+      throw new BaseNotResolved(local);
+    }
+    return targetFacts(base);
+  };
+
+  const parsed = readDockerfile(project, spec, parsedFiles);
+  try {
+    const build = resolveWithConfigLocation(spec, () => resolveBuild(parsed, resolveOptions(project, spec, buildPlatform, baseImage)));
+    return { kind: 'resolved', node: makeNode(project, spec, parsed, build, localKeys) };
+  } catch (error) {
+    if (error instanceof BaseNotResolved) {
+      return { kind: 'needs', base: error.base };
+    }
+    throw error;
+  }
 }
 
 /**
@@ -74,12 +129,22 @@ function readDockerfile(project: Project, spec: ImageSpec, cache: Map<string, Pa
   }
 
   const display = path.relative(project.root, spec.dockerfile);
-  if (!existsSync(spec.dockerfile)) {
-    throw new ImagesumError('config', `Dockerfile ${display} not found`, spec.definedAt);
-  }
-  const parsed = parseDockerfile(display, readFileSync(spec.dockerfile, 'utf8'));
+  const parsed = parseDockerfile(display, readText(spec, display));
   cache.set(spec.dockerfile, parsed);
   return parsed;
+}
+
+function readText(spec: ImageSpec, display: string): string {
+  try {
+    return readFileSync(spec.dockerfile, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new ImagesumError('config', `Dockerfile ${display} not found; fix the path or create the file`, spec.definedAt);
+    }
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ImagesumError('config', `cannot read Dockerfile ${display}: ${reason}; check that it is a readable file`, spec.definedAt);
+  }
 }
 
 function resolveOptions(
@@ -135,24 +200,18 @@ function edgesOf(nodes: ReadonlyMap<string, ImageNode>): Map<string, Edge[]> {
   return edges;
 }
 
-function baseFactsOf(
-  reference: string,
-  localKeys: ReadonlyMap<string, string>,
-  resolved: ReadonlyMap<string, ImageNode>,
-): BaseImageFacts | undefined {
+function localNameOf(reference: string, localKeys: ReadonlyMap<string, string>): string | undefined {
   let parsed: ImageReference;
   try {
     parsed = parseReference(reference);
   } catch {
     return undefined;
   }
+  return localKeys.get(matchKey(parsed));
+}
 
-  const name = localKeys.get(matchKey(parsed));
-  const base = name === undefined ? undefined : resolved.get(name);
-  if (base === undefined) {
-    return undefined;
-  }
-
+/** Returns the facts a child reads from a tree image: those of its target stage. */
+function targetFacts(base: ImageNode): BaseImageFacts | undefined {
   const target = base.build.stages.find((stage) => stage.index === base.build.targetIndex);
   return target === undefined ? undefined : { env: target.env, onbuild: target.onbuildTriggers };
 }
