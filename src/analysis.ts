@@ -67,7 +67,7 @@ export function checksumGraph(
     identifyExternal: options.identifyExternal ?? offlineIdentity,
   });
 
-  if (useCache) {
+  if (useCache && hasher.cache.needsSave) {
     writeStatCache(hasher, cacheFile, warnings);
   }
   return checksums;

@@ -198,7 +198,7 @@ class Selection {
     }
     switch (node.kind) {
       case 'file':
-        this.entries.set(entryPath, { path: entryPath, type: 'file', mode: node.mode, digest: this.hasher.hashFile(node.absolute) });
+        this.entries.set(entryPath, { path: entryPath, type: 'file', mode: node.mode, digest: this.hasher.hashFile(node.absolute, node.stat) });
         return;
       case 'directory':
         this.entries.set(entryPath, { path: entryPath, type: 'directory', mode: node.mode });

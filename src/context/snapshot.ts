@@ -1,8 +1,9 @@
-import { lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 
 import { ImagesumError } from '../errors.js';
 import type { IgnoreMatcher } from './ignorefile.js';
+import { statKeyOf, type StatKey } from './statcache.js';
 
 /** One path of the context that survives the ignore file, as the engine would send it. */
 export interface SnapshotNode {
@@ -17,6 +18,8 @@ export interface SnapshotNode {
   readonly target?: string;
   /** Child names in byte order, for a folder. */
   readonly children?: readonly string[];
+  /** The walk's `lstat` of a regular file, which the hasher reuses instead of calling `stat` again. */
+  readonly stat?: StatKey;
 }
 
 /** The context after the ignore file: every surviving path, read once and shared by all selections. */
@@ -58,7 +61,7 @@ export class ContextSnapshot {
       throw new ImagesumError('context', `build context ${absolute} is not a folder; pass a folder as the context`);
     }
 
-    const names = readFolder(absolute).sort(compareBytes);
+    const names = sortAsBytes(readFolder(absolute));
     const kept: string[] = [];
     const node: SnapshotNode = { path, absolute, kind: 'directory', mode: Number(stats.mode) & 0o7777, children: kept };
     this.nodes.set(path, node);
@@ -69,7 +72,7 @@ export class ContextSnapshot {
       const entryStats = lstatOrRaise(entryAbsolute);
       const isFolder = entryStats.isDirectory();
 
-      if (ignore.excludes(entryPath)) {
+      if (!ignore.isEmpty && ignore.excludes(entryPath)) {
         if (!isFolder || !ignore.entersExcludedFolder(entryPath)) {
           continue;
         }
@@ -89,20 +92,21 @@ export function childPath(parent: string, name: string): string {
   return parent === '' ? name : `${parent}/${name}`;
 }
 
-function leafNode(path: string, absolute: string, stats: Stats): SnapshotNode {
+function leafNode(path: string, absolute: string, stats: BigIntStats): SnapshotNode {
   const mode = Number(stats.mode) & 0o7777;
   if (stats.isSymbolicLink()) {
     return { path, absolute, kind: 'symlink', mode, target: readlinkSync(absolute) };
   }
   if (stats.isFile()) {
-    return { path, absolute, kind: 'file', mode };
+    return { path, absolute, kind: 'file', mode, stat: statKeyOf(stats) };
   }
   return { path, absolute, kind: 'other', mode };
 }
 
-function lstatOrRaise(absolute: string): Stats {
+/** Reads times in nanoseconds, because the stat cache keys on them. */
+function lstatOrRaise(absolute: string): BigIntStats {
   try {
-    return lstatSync(absolute);
+    return lstatSync(absolute, { bigint: true });
   } catch (error) {
     throw new ImagesumError('context', `cannot read ${absolute} in the build context: ${reasonOf(error)}; check that it exists and is readable`);
   }
@@ -120,7 +124,14 @@ function reasonOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Orders names as Go sorts strings: by UTF-8 bytes. */
+/**
+ * Orders names as Go sorts strings: by UTF-8 bytes. That is the order of UTF-16 code units, which the
+ * default sort uses, unless a name has a character from U+D800 up, where the two orders can differ.
+ */
+function sortAsBytes(names: string[]): string[] {
+  return names.some((name) => /[\uD800-\uFFFF]/.test(name)) ? names.sort(compareBytes) : names.sort();
+}
+
 function compareBytes(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, type BigIntStats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 import type { FileDigest } from '../digest.js';
@@ -41,6 +41,11 @@ export class StatCache {
   private readonly trustedBeforeNs: bigint;
   /** Reason the loaded file was ignored, or `undefined` when it was used or absent. */
   readonly rejection: string | undefined;
+  /**
+   * Whether the file on disk no longer matches: a digest was recorded, or nothing usable was loaded. A run
+   * that only hit trusted entries leaves the file as it is, because rewriting it would change nothing.
+   */
+  private changed: boolean;
 
   constructor(loaded?: { entries: Map<string, CacheEntry>; writtenAtNs: bigint }, rejection?: string) {
     if (loaded !== undefined) {
@@ -50,6 +55,11 @@ export class StatCache {
     }
     this.trustedBeforeNs = loaded === undefined ? 0n : loaded.writtenAtNs - RACY_WINDOW_NS;
     this.rejection = rejection;
+    this.changed = loaded === undefined;
+  }
+
+  get needsSave(): boolean {
+    return this.changed;
   }
 
   get size(): number {
@@ -68,8 +78,10 @@ export class StatCache {
     return entry.digest;
   }
 
+  /** Stores a digest; a racy entry recorded again gets a newer write time when the cache is saved. */
   record(path: string, key: StatKey, digest: FileDigest): void {
     this.entries.set(path, { ...key, digest });
+    this.changed = true;
   }
 
   /** Encodes the cache with `writtenAtNs` as the time that later loads measure raciness against. */
@@ -203,6 +215,10 @@ function currentTimeNs(folder: string): bigint {
   } catch {
     return wallClock;
   }
+}
+
+export function statKeyOf(stats: BigIntStats): StatKey {
+  return { size: stats.size, mtimeNs: stats.mtimeNs, ctimeNs: stats.ctimeNs, ino: stats.ino };
 }
 
 function sameStat(a: StatKey, b: StatKey): boolean {
