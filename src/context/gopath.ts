@@ -56,50 +56,52 @@ export function containsWildcards(text: string): boolean {
 /**
  * Reports whether `name` matches the shell pattern, as Go's `filepath.Match` on Linux: `*` and `?` never
  * match `/`, but a character class can. Raises `BadPatternError` for a malformed pattern, even when the
- * name fails to match before the malformed part.
+ * name fails to match before the malformed part. Both strings are split into code points once, and the
+ * matcher moves indexes over them, because COPY wildcards test every name of a folder.
  */
 export function matchPath(pattern: string, name: string): boolean {
-  let rest = Array.from(pattern);
-  let subject = Array.from(name);
+  const text = Array.from(pattern);
+  const subject = Array.from(name);
+  let next = 0;
+  let position = 0;
 
-  patternLoop: while (rest.length > 0) {
-    const scanned = scanChunk(rest);
-    const chunk = scanned.chunk;
-    rest = scanned.rest;
+  patternLoop: while (next < text.length) {
+    const chunk = scanChunk(text, next);
+    next = chunk.end;
 
-    if (scanned.star && chunk.length === 0) {
-      return !subject.includes('/');
+    if (chunk.star && chunk.start === chunk.end) {
+      return !subject.includes('/', position);
     }
 
-    const direct = matchChunk(chunk, subject, pattern);
-    if (direct !== undefined && (direct.length === 0 || rest.length > 0)) {
-      subject = direct;
+    const direct = matchChunk(text, chunk, subject, position, pattern);
+    if (direct >= 0 && (direct === subject.length || next < text.length)) {
+      position = direct;
       continue;
     }
 
-    if (scanned.star) {
-      for (let i = 0; i < subject.length && subject[i] !== '/'; i++) {
-        const shifted = matchChunk(chunk, subject.slice(i + 1), pattern);
-        if (shifted !== undefined) {
-          if (rest.length === 0 && shifted.length > 0) {
+    if (chunk.star) {
+      for (let i = position; i < subject.length && subject[i] !== '/'; i++) {
+        const shifted = matchChunk(text, chunk, subject, i + 1, pattern);
+        if (shifted >= 0) {
+          if (next === text.length && shifted < subject.length) {
             continue;
           }
-          subject = shifted;
+          position = shifted;
           continue patternLoop;
         }
       }
     }
 
     // Go checks the rest of the pattern for syntax errors before it returns false.
-    while (rest.length > 0) {
-      const next = scanChunk(rest);
-      rest = next.rest;
-      matchChunk(next.chunk, [], pattern);
+    while (next < text.length) {
+      const rest = scanChunk(text, next);
+      next = rest.end;
+      matchChunk(text, rest, subject, subject.length, pattern);
     }
     return false;
   }
 
-  return subject.length === 0;
+  return position === subject.length;
 }
 
 /** Raises `BadPatternError` unless Go's `filepath.Match` accepts the pattern. */
@@ -107,12 +109,18 @@ export function validatePattern(pattern: string): void {
   matchPath(pattern, '.');
 }
 
-function scanChunk(pattern: string[]): { star: boolean; chunk: string[]; rest: string[] } {
-  let start = 0;
+/** The code points `start` to `end` of a pattern, after the stars that precede them. */
+interface Chunk {
+  readonly star: boolean;
+  readonly start: number;
+  readonly end: number;
+}
+
+function scanChunk(pattern: readonly string[], from: number): Chunk {
+  let start = from;
   while (start < pattern.length && pattern[start] === '*') {
     start++;
   }
-  const star = start > 0;
   let inRange = false;
   let i = start;
   scan: for (; i < pattern.length; i++) {
@@ -137,102 +145,97 @@ function scanChunk(pattern: string[]): { star: boolean; chunk: string[]; rest: s
         break;
     }
   }
-  return { star, chunk: pattern.slice(start, i), rest: pattern.slice(i) };
+  return { star: start > from, start, end: i };
 }
 
 /**
- * Matches one chunk against the start of `subject`. Returns the unmatched rest of `subject`, or `undefined`
+ * Matches one chunk against `subject` from `position`. Returns the position after the matched part, or -1
  * when the chunk does not match. The whole chunk is always parsed, so syntax errors surface either way.
  */
-function matchChunk(chunkInput: string[], subjectInput: string[], pattern: string): string[] | undefined {
-  let chunk = chunkInput;
-  let subject = subjectInput;
+function matchChunk(pattern: readonly string[], chunk: Chunk, subject: readonly string[], position: number, text: string): number {
+  let at = chunk.start;
+  let index = position;
   let failed = false;
 
-  while (chunk.length > 0) {
-    if (!failed && subject.length === 0) {
+  while (at < chunk.end) {
+    if (!failed && index >= subject.length) {
       failed = true;
     }
-    const head = chunk[0];
+    const head = pattern[at];
     if (head === '[') {
-      let character = '';
-      if (!failed) {
-        character = subject[0] ?? '';
-        subject = subject.slice(1);
-      }
-      chunk = chunk.slice(1);
-      let negated = false;
-      if (chunk[0] === '^') {
-        negated = true;
-        chunk = chunk.slice(1);
-      }
-      let matched = false;
-      let ranges = 0;
-      for (;;) {
-        if (chunk.length > 0 && chunk[0] === ']' && ranges > 0) {
-          chunk = chunk.slice(1);
-          break;
-        }
-        const low = readClassCharacter(chunk, pattern);
-        chunk = low.rest;
-        let high = low.character;
-        if (chunk[0] === '-') {
-          const upper = readClassCharacter(chunk.slice(1), pattern);
-          chunk = upper.rest;
-          high = upper.character;
-        }
-        const code = character.codePointAt(0) ?? -1;
-        if ((low.character.codePointAt(0) ?? 0) <= code && code <= (high.codePointAt(0) ?? 0)) {
-          matched = true;
-        }
-        ranges++;
-      }
-      if (matched === negated) {
+      const character = failed ? '' : (subject[index++] ?? '');
+      const range = matchClass(pattern, at + 1, chunk.end, character, text);
+      at = range.end;
+      if (!range.matched) {
         failed = true;
       }
     } else if (head === '?') {
-      if (!failed) {
-        if (subject[0] === '/') {
-          failed = true;
-        }
-        subject = subject.slice(1);
+      if (!failed && subject[index++] === '/') {
+        failed = true;
       }
-      chunk = chunk.slice(1);
+      at++;
     } else {
       if (head === '\\') {
-        chunk = chunk.slice(1);
-        if (chunk.length === 0) {
-          throw new BadPatternError(pattern);
+        at++;
+        if (at >= chunk.end) {
+          throw new BadPatternError(text);
         }
       }
-      if (!failed) {
-        if (chunk[0] !== subject[0]) {
-          failed = true;
-        }
-        subject = subject.slice(1);
+      if (!failed && pattern[at] !== subject[index++]) {
+        failed = true;
       }
-      chunk = chunk.slice(1);
+      at++;
     }
   }
 
-  return failed ? undefined : subject;
+  return failed ? -1 : index;
 }
 
-function readClassCharacter(chunk: string[], pattern: string): { character: string; rest: string[] } {
-  let rest = chunk;
-  if (rest.length === 0 || rest[0] === '-' || rest[0] === ']') {
-    throw new BadPatternError(pattern);
+/** Matches a character against the class that starts after its `[`; returns where the class ends. */
+function matchClass(pattern: readonly string[], from: number, end: number, character: string, text: string): { matched: boolean; end: number } {
+  let at = from;
+  let negated = false;
+  if (at < end && pattern[at] === '^') {
+    negated = true;
+    at++;
   }
-  if (rest[0] === '\\') {
-    rest = rest.slice(1);
-    if (rest.length === 0) {
-      throw new BadPatternError(pattern);
+
+  const code = character.codePointAt(0) ?? -1;
+  let matched = false;
+  for (let ranges = 0; ; ranges++) {
+    if (at < end && pattern[at] === ']' && ranges > 0) {
+      return { matched: matched !== negated, end: at + 1 };
+    }
+    const low = readClassCharacter(pattern, at, end, text);
+    at = low + 1;
+    let high = low;
+    if (at < end && pattern[at] === '-') {
+      high = readClassCharacter(pattern, at + 1, end, text);
+      at = high + 1;
+    }
+    if ((pattern[low]?.codePointAt(0) ?? 0) <= code && code <= (pattern[high]?.codePointAt(0) ?? 0)) {
+      matched = true;
     }
   }
-  const character = rest[0] as string;
-  rest = rest.slice(1);
-  if (rest.length === 0) {
-    throw new BadPatternError(pattern);
+}
+
+/**
+ * Returns the index of the class character at `at`, after a `\` escape. Raises `BadPatternError` when none
+ * is there or the class ends right after it.
+ */
+function readClassCharacter(pattern: readonly string[], at: number, end: number, text: string): number {
+  let index = at;
+  if (index >= end || pattern[index] === '-' || pattern[index] === ']') {
+    throw new BadPatternError(text);
   }
-  return { character, rest };
+  if (pattern[index] === '\\') {
+    index++;
+    if (index >= end) {
+      throw new BadPatternError(text);
+    }
+  }
+  if (index + 1 >= end) {
+    throw new BadPatternError(text);
+  }
+  return index;
 }
