@@ -36,48 +36,46 @@ export function checksumOfCanonical(value: unknown): ImageChecksum {
 
 /** Encodes a value as JSON with object keys sorted by code unit, so that equal values give equal text. */
 export function canonicalJson(value: unknown): string {
-  const parts: string[] = [];
-  appendCanonical(value, parts);
-  return parts.join('');
-}
-
-/** Appends the canonical encoding to `parts`, one array for the whole value, because manifests are large. */
-function appendCanonical(value: unknown, parts: string[]): void {
   if (value === null || value === undefined) {
-    parts.push('null');
-    return;
+    return 'null';
   }
   if (typeof value !== 'object') {
-    parts.push(JSON.stringify(value));
-    return;
+    return JSON.stringify(value);
   }
 
   if (Array.isArray(value)) {
-    parts.push('[');
+    let text = '[';
     for (let i = 0; i < value.length; i++) {
-      if (i > 0) {
-        parts.push(',');
-      }
-      appendCanonical(value[i], parts);
+      text += i === 0 ? canonicalJson(value[i]) : `,${canonicalJson(value[i])}`;
     }
-    parts.push(']');
-    return;
+    return `${text}]`;
   }
 
+  // The default sort compares UTF-16 code units, as compareCodeUnits does, without a call per comparison.
   const record = value as Record<string, unknown>;
-  const keys = Object.keys(record).sort(compareCodeUnits);
-  parts.push('{');
-  let first = true;
-  for (const key of keys) {
+  let text = '{';
+  for (const key of Object.keys(record).sort()) {
     const field = record[key];
-    if (field === undefined) {
-      continue;
+    if (field !== undefined) {
+      text += `${text === '{' ? '' : ','}${encodedKey(key)}${canonicalJson(field)}`;
     }
-    parts.push(first ? '' : ',', JSON.stringify(key), ':');
-    first = false;
-    appendCanonical(field, parts);
   }
-  parts.push('}');
+  return `${text}}`;
+}
+
+/**
+ * Quoted keys with their colon. Manifests repeat a few dozen field names thousands of times, so each is
+ * encoded once per process.
+ */
+const encodedKeys = new Map<string, string>();
+
+function encodedKey(key: string): string {
+  let encoded = encodedKeys.get(key);
+  if (encoded === undefined) {
+    encoded = `${JSON.stringify(key)}:`;
+    encodedKeys.set(key, encoded);
+  }
+  return encoded;
 }
 
 /** Orders strings by UTF-16 code unit, independent of the locale (unlike `localeCompare`). */
