@@ -25,6 +25,11 @@ export interface PullOptions {
   readonly onProgress?: ((progress: PullProgress) => void) | undefined;
 }
 
+export interface ListOptions {
+  /** Called once the request is on the socket, so a caller can do other work while the engine prepares the response. */
+  readonly onSent?: (() => void) | undefined;
+}
+
 /** A Docker Engine API client for the few calls imagesum makes. */
 export interface EngineClient {
   /** The engine address, as used in error messages. */
@@ -32,7 +37,7 @@ export interface EngineClient {
   /** Lists the images that carry a label with this key, in one request. */
   listImages(labelKey: string): Promise<EngineImage[]>;
   /** Lists every tagged or dangling image (not intermediate build images), in one request. */
-  listAllImages(): Promise<EngineImage[]>;
+  listAllImages(options?: ListOptions): Promise<EngineImage[]>;
   /** Inspects an image by reference or ID. Resolves `undefined` when the engine has no such image. */
   inspectImage(reference: string): Promise<EngineImage | undefined>;
   /** Pulls an image and resolves when the engine has stored it. */
@@ -65,8 +70,8 @@ export function createEngineClient(options: EngineClientOptions = {}): EngineCli
     return parseJsonBody(endpoint, engineRequest, response.body);
   }
 
-  async function listImagesWith(query: Record<string, string>): Promise<EngineImage[]> {
-    const engineRequest: EngineRequest = { method: 'GET', path: '/images/json', query };
+  async function listImagesWith(query: Record<string, string>, onSent?: () => void): Promise<EngineImage[]> {
+    const engineRequest: EngineRequest = { method: 'GET', path: '/images/json', query, onSent };
     const summaries = await requestJson(engineRequest);
     if (!Array.isArray(summaries)) {
       throw unexpectedResponse(endpoint, engineRequest, 'expected an array of images');
@@ -81,8 +86,8 @@ export function createEngineClient(options: EngineClientOptions = {}): EngineCli
       return listImagesWith({ filters: JSON.stringify({ label: [labelKey] }) });
     },
 
-    listAllImages(): Promise<EngineImage[]> {
-      return listImagesWith({});
+    listAllImages(options: ListOptions = {}): Promise<EngineImage[]> {
+      return listImagesWith({}, options.onSent);
     },
 
     async inspectImage(reference: string): Promise<EngineImage | undefined> {

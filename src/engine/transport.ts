@@ -13,6 +13,8 @@ export interface EngineRequest {
   readonly query?: Readonly<Record<string, string>>;
   /** Milliseconds without socket activity before the request fails. `undefined` waits indefinitely. */
   readonly timeoutMs?: number | undefined;
+  /** Called once the whole request is written to the socket. */
+  readonly onSent?: (() => void) | undefined;
 }
 
 export interface EngineResponse {
@@ -52,6 +54,9 @@ export function openResponse(endpoint: EngineEndpoint, engineRequest: EngineRequ
           ),
         );
       });
+    }
+    if (engineRequest.onSent !== undefined) {
+      outgoing.on('finish', engineRequest.onSent);
     }
     outgoing.on('response', resolve);
     outgoing.on('error', (error) => reject(mapConnectionError(endpoint, error)));

@@ -2,7 +2,7 @@ import { checksumGraph, loadGraph, type Analysis, type AnalyzeOptions } from '..
 import type { ExternalIdentity } from '../checksum/index.js';
 import type { Warning } from '../config/types.js';
 import { ImagesumError } from '../errors.js';
-import { createEngineClient, type EngineClient } from '../engine/index.js';
+import { createEngineClient, type EngineClient, type EngineImage } from '../engine/index.js';
 import type { ImageGraph } from '../graph/types.js';
 import { normalizedName, type ImageReference } from '../reference/index.js';
 import { compareWithEngine, EngineImageIndex, type ImageStatus } from './index.js';
@@ -29,11 +29,12 @@ export interface EngineAnalysis extends Analysis {
  * the state of every tree image and the ID of every external base, which is the image the builder starts from.
  */
 export async function analyzeAgainstEngine(options: EngineAnalyzeOptions): Promise<EngineAnalysis> {
-  const { project, graph } = loadGraph(options);
   const engine = createEngineClient({ host: options.host });
+  const listing = await requestBeforeReading(engine);
+  const { project, graph } = loadGraph(options);
   const warnings: Warning[] = [...project.warnings];
 
-  let index = new EngineImageIndex(await engine.listAllImages(), options.engineKind);
+  let index = new EngineImageIndex(await listing.images, options.engineKind);
   const missing = missingExternalImages(graph, index);
   const unavailable = options.offline ? missing : await pullAll(engine, missing, options, warnings);
   if (unavailable.length < missing.length) {
@@ -46,6 +47,23 @@ export async function analyzeAgainstEngine(options: EngineAnalyzeOptions): Promi
   const checksums = checksumGraph(project, graph, { ...options, identifyExternal: (reference) => identifyWith(index, reference) }, warnings);
   const statuses = compareWithEngine(graph, checksums, index);
   return { project, graph, checksums, warnings, engine, statuses };
+}
+
+/**
+ * Requests the image list and resolves once the request is on the socket, or has failed. Reading the tree
+ * then overlaps with the engine's work, and a synchronous read started before the request is written would
+ * hold the request back. The handler attached here also keeps a failed list from ending the process as an
+ * unhandled rejection when reading the tree fails first. The list is wrapped, so that this function does not
+ * wait for it.
+ */
+async function requestBeforeReading(engine: EngineClient): Promise<{ readonly images: Promise<EngineImage[]> }> {
+  let sent: () => void = () => undefined;
+  const written = new Promise<void>((resolve) => {
+    sent = resolve;
+  });
+  const images = engine.listAllImages({ onSent: () => sent() });
+  await Promise.race([written, images.then(() => undefined, () => undefined)]);
+  return { images };
 }
 
 /**
