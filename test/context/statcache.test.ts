@@ -139,3 +139,64 @@ test('hasher reads large file', () => {
     removeTree(root);
   }
 });
+
+test('stat cache needs saving only after a change', () => {
+  const root = makeTree({ 'a.txt': 'alpha' });
+  try {
+    const file = join(root, 'a.txt');
+    const cacheFile = join(root, 'cache');
+    const first = createFileHasher(loadStatCache(cacheFile));
+    assert.equal(first.cache.needsSave, true);
+    first.hashFile(file);
+    saveAsIfLater(first.cache, cacheFile);
+
+    const hit = createFileHasher(loadStatCache(cacheFile));
+    hit.hashFile(file);
+    assert.equal(hit.cache.needsSave, false);
+
+    writeFileSync(file, 'beta!');
+    const miss = createFileHasher(loadStatCache(cacheFile));
+    miss.hashFile(file);
+    assert.equal(miss.cache.needsSave, true);
+  } finally {
+    removeTree(root);
+  }
+});
+
+test('stat cache racy entry needs saving', () => {
+  const root = makeTree({ 'a.txt': 'alpha' });
+  try {
+    const file = join(root, 'a.txt');
+    const cacheFile = join(root, 'cache');
+    const first = createFileHasher(loadStatCache(cacheFile));
+    first.hashFile(file);
+    saveStatCache(first.cache, cacheFile);
+
+    // Hashed again because racy, so a newer write time must be saved for the entry to become trusted.
+    const second = createFileHasher(loadStatCache(cacheFile));
+    second.hashFile(file);
+    assert.equal(second.cache.needsSave, true);
+  } finally {
+    removeTree(root);
+  }
+});
+
+test('hasher stats again after a stale known stat', () => {
+  const root = makeTree({ 'a.txt': 'alpha' });
+  try {
+    const file = join(root, 'a.txt');
+    const cacheFile = join(root, 'cache');
+    const first = createFileHasher(loadStatCache(cacheFile));
+    first.hashFile(file);
+    saveAsIfLater(first.cache, cacheFile);
+
+    const stats = statSync(file, { bigint: true });
+    const staleKey = { size: stats.size, mtimeNs: stats.mtimeNs - 1n, ctimeNs: stats.ctimeNs, ino: stats.ino };
+    const second = createFileHasher(loadStatCache(cacheFile));
+    assert.equal(second.hashFile(file, staleKey), fileDigestOf('alpha'));
+    // The open file's own stat matches the cached entry, so the bytes are not read.
+    assert.equal(second.hashedCount, 0);
+  } finally {
+    removeTree(root);
+  }
+});

@@ -60,6 +60,31 @@ describe('graph edges', () => {
     });
     assert.deepEqual(analysis.graph.order, ['t/z:latest', 't/m:latest', 't/a:latest']);
   });
+
+  it('reads the ENV of a base listed after its child', () => {
+    const analysis = analyzeTree({
+      'a/Dockerfile': 'FROM t/b\nCOPY $DIR/x /x\n',
+      'b/Dockerfile': 'FROM scratch\nENV DIR=sub\n',
+      'a/sub/x': 'x',
+    });
+    const read = analysis.checksums.get('t/a:latest')?.manifest.stages[0]?.contextReads[0];
+    assert.deepEqual(read?.entries.map((entry) => entry.path), ['sub/x']);
+  });
+
+  it('resolves a chain of 3,000 bases', () => {
+    // Each image names the next one as its base, and names sort so every child comes before its base.
+    const depth = 3000;
+    const files: Record<string, TreeEntry> = {};
+    for (let i = 0; i < depth; i++) {
+      const name = `i${String(i).padStart(5, '0')}`;
+      const base = i === depth - 1 ? 'scratch' : `t/i${String(i + 1).padStart(5, '0')}`;
+      files[`${name}/Dockerfile`] = `FROM ${base}\nENV LEVEL${i}=${i}\n`;
+    }
+    const analysis = analyzeTree(files);
+    assert.equal(analysis.graph.order.length, depth);
+    assert.equal(analysis.graph.order[0], `t/i${String(depth - 1).padStart(5, '0')}:latest`);
+    assert.equal(analysis.graph.order[depth - 1], 't/i00000:latest');
+  });
 });
 
 describe('graph errors', () => {
