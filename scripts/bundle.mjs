@@ -1,7 +1,12 @@
 // Bundles the command into dist/bin/, one file per command plus shared chunks. Loading a few bundled files
 // is about 100 ms faster than loading the compiled modules one by one (measured for `imagesum status` on
 // 50 images, 2 cores, Node 20), and `--version` loads no command at all.
+import { rmSync } from 'node:fs';
+
 import { build } from 'esbuild';
+
+// Chunk names carry content hashes, so chunks of an earlier build would pile up beside the new ones.
+rmSync('dist/bin', { recursive: true, force: true });
 
 await build({
   entryPoints: ['src/cli/main.ts'],

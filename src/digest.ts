@@ -51,16 +51,36 @@ export function canonicalJson(value: unknown): string {
     return `${text}]`;
   }
 
-  // The default sort compares UTF-16 code units, as compareCodeUnits does, without a call per comparison.
   const record = value as Record<string, unknown>;
   let text = '{';
-  for (const key of Object.keys(record).sort()) {
+  for (const key of sortKeys(Object.keys(record))) {
     const field = record[key];
     if (field !== undefined) {
       text += `${text === '{' ? '' : ','}${encodedKey(key)}${canonicalJson(field)}`;
     }
   }
   return `${text}}`;
+}
+
+/**
+ * Sorts keys by UTF-16 code unit in place. Manifest records have a handful of keys, and an insertion sort
+ * allocates nothing, while `Array.prototype.sort` allocates a work area on every call, which showed as a
+ * tenth of all allocation in profiles of large trees.
+ */
+function sortKeys(keys: string[]): string[] {
+  if (keys.length > 16) {
+    return keys.sort();
+  }
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i] as string;
+    let j = i - 1;
+    while (j >= 0 && (keys[j] as string) > key) {
+      keys[j + 1] = keys[j] as string;
+      j--;
+    }
+    keys[j + 1] = key;
+  }
+  return keys;
 }
 
 /**

@@ -1,5 +1,4 @@
 import { lstatSync, readdirSync, readlinkSync, type BigIntStats } from 'node:fs';
-import { join } from 'node:path';
 
 import { ImagesumError } from '../errors.js';
 import type { IgnoreMatcher } from './ignorefile.js';
@@ -68,7 +67,7 @@ export class ContextSnapshot {
 
     for (const name of names) {
       const entryPath = childPath(path, name);
-      const entryAbsolute = join(absolute, name);
+      const entryAbsolute = joinName(absolute, name);
       const entryStats = lstatOrRaise(entryAbsolute);
       const isFolder = entryStats.isDirectory();
 
@@ -86,6 +85,11 @@ export class ContextSnapshot {
       }
     }
   }
+}
+
+/** Joins a folder entry's name to the folder's resolved path, which `join` would only normalise again. */
+function joinName(folder: string, name: string): string {
+  return folder.endsWith('/') ? `${folder}${name}` : `${folder}/${name}`;
 }
 
 export function childPath(parent: string, name: string): string {

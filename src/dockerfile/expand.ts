@@ -46,6 +46,10 @@ export class ExpansionError extends Error {}
 
 /** Expands variables in `text` and removes quotes and escapes as the builder does; throws `ExpansionError`. */
 export function expandWord(text: string, options: ExpandOptions): ExpandResult {
+  if (isPlain(text, options.escape)) {
+    return plainWord(text);
+  }
+
   const processor = new ShellWordProcessor(text, options);
   const [word, words] = processor.processStopOn(undefined, options.rawEscapes ?? false);
 
@@ -56,6 +60,19 @@ export function expandWord(text: string, options: ExpandOptions): ExpandResult {
     unmatched: processor.unmatched,
     unknown: processor.unknown,
   };
+}
+
+/** Reports whether the text has no `$`, quote or escape character, so that processing would leave it as it is. */
+function isPlain(text: string, escape: string): boolean {
+  return !text.includes('$') && !text.includes("'") && !text.includes('"') && !text.includes(escape);
+}
+
+const NOTHING: ReadonlySet<string> = new Set();
+
+/** Returns what the processor gives for plain text: the text itself, and its words split on whitespace. */
+function plainWord(text: string): ExpandResult {
+  const words = text.split(SPACE_RUN).filter((word) => word !== '');
+  return { word: text, words, matched: NOTHING, unmatched: NOTHING, unknown: NOTHING };
 }
 
 /** A lookup that finds nothing, for words that must not contain variables. */
@@ -511,15 +528,21 @@ function patternFailure(pattern: string, error: unknown): ExpansionError {
   return new ExpansionError(`invalid pattern (${pattern}) in substitution: ${reason}`);
 }
 
+// Compiled once here: a literal inside a function is a new object on every call, and words call these per character.
+const SPACE = /^[\t\n\v\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]$/u;
+const SPACE_RUN = /[\t\n\v\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]+/u;
+const DIGIT = /^\p{Nd}$/u;
+const LETTER = /^\p{L}$/u;
+
 /** Go's `unicode.IsSpace`. */
 export function isSpace(ch: string): boolean {
-  return /^[\t\n\v\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]$/u.test(ch);
+  return SPACE.test(ch);
 }
 
 function isDigit(ch: string): boolean {
-  return /^\p{Nd}$/u.test(ch);
+  return DIGIT.test(ch);
 }
 
 function isLetter(ch: string): boolean {
-  return /^\p{L}$/u.test(ch);
+  return LETTER.test(ch);
 }

@@ -101,3 +101,14 @@ test('unknown variables are reported', () => {
   assert.equal(result.word, '/x');
   assert.deepEqual([...result.unknown], ['BASE_ENV']);
 });
+
+test('plain words split as processed words', () => {
+  // Text without `$`, quotes or escapes takes a shortcut, which must split exactly where processing does.
+  const spaces = ' \t\u00a0\u3000 ';
+  const plain = expandWord(`a${spaces}b/c${spaces}`, { escape: '\\', lookup });
+  const processed = expandWord(`a${spaces}b/c\${UNSET}${spaces}`, { escape: '\\', lookup });
+  assert.deepEqual(plain.words, ['a', 'b/c']);
+  assert.deepEqual(processed.words, ['a', 'b/c']);
+  assert.equal(plain.word, `a${spaces}b/c${spaces}`);
+  assert.equal(plain.unmatched.size, 0);
+});
