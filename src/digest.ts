@@ -64,8 +64,8 @@ export function canonicalJson(value: unknown): string {
 
 /**
  * Sorts keys by UTF-16 code unit in place. Manifest records have a handful of keys, and an insertion sort
- * allocates nothing, while `Array.prototype.sort` allocates a work area on every call, which showed as a
- * tenth of all allocation in profiles of large trees.
+ * allocates nothing, while `Array.prototype.sort` allocates a work area on every call. That was about a
+ * tenth of all allocation in a profile of the 1,400-image benchmark tree.
  */
 function sortKeys(keys: string[]): string[] {
   if (keys.length > 16) {
