@@ -12,23 +12,27 @@ export interface StatKey {
   readonly ino: bigint;
 }
 
-interface CacheEntry extends StatKey {
+interface CacheEntry {
+  /** The stat key as `size:mtimeNs:ctimeNs:ino`, compared as text so that loading parses no numbers. */
+  readonly key: string;
   readonly digest: FileDigest;
+  /** The stat of an entry recorded in this run, for the racy check when saving; loaded entries passed it. */
+  readonly recorded?: StatKey;
 }
 
 const MAGIC = 'imagesum-stat-cache';
-export const STAT_CACHE_VERSION = 1;
+export const STAT_CACHE_VERSION = 2;
 
 /**
- * How much older than the cache's write time a file's mtime and ctime must be before its stored digest is
- * trusted. A file changed within this window of the write may keep the same timestamps after a further
- * change (git calls this a racy entry), so it is hashed again. Two seconds covers filesystems that store
- * times in whole seconds, and FAT's two-second steps.
+ * How much older than the cache's write time a file's mtime and ctime must be before its digest is saved.
+ * A file changed within this window of the write may keep the same timestamps after a further change (git
+ * calls this a racy entry), so it is left out and hashed again next time. Two seconds covers filesystems
+ * that store times in whole seconds, and FAT's two-second steps.
  */
 export const RACY_WINDOW_NS = 2_000_000_000n;
 
 const DIGEST_PATTERN = /^[0-9a-f]{64}$/;
-const INTEGER_PATTERN = /^[0-9]+$/;
+const KEY_PATTERN = /^[0-9]{1,20}:[0-9]{1,20}:[0-9]{1,20}:[0-9]{1,20}$/;
 
 /**
  * File digests keyed on absolute path, kept between runs. The file is one header line
@@ -36,65 +40,58 @@ const INTEGER_PATTERN = /^[0-9]+$/;
  * checksum or a malformed body is ignored as a whole, so the cache starts empty and every file is hashed.
  */
 export class StatCache {
-  private readonly entries = new Map<string, CacheEntry>();
-  /** Entries older than this (ns since the epoch) are trusted; 0 when nothing was loaded. */
-  private readonly trustedBeforeNs: bigint;
+  private readonly entries: Map<string, CacheEntry>;
   /** Reason the loaded file was ignored, or `undefined` when it was used or absent. */
   readonly rejection: string | undefined;
   /**
    * Whether the file on disk no longer matches: a digest was recorded, or nothing usable was loaded. A run
-   * that only hit trusted entries leaves the file as it is, because rewriting it would change nothing.
+   * that only hit stored entries leaves the file as it is, because rewriting it would change nothing.
    */
   private changed: boolean;
 
-  constructor(loaded?: { entries: Map<string, CacheEntry>; writtenAtNs: bigint }, rejection?: string) {
-    if (loaded !== undefined) {
-      for (const [path, entry] of loaded.entries) {
-        this.entries.set(path, entry);
-      }
-    }
-    this.trustedBeforeNs = loaded === undefined ? 0n : loaded.writtenAtNs - RACY_WINDOW_NS;
+  constructor(loaded?: Map<string, CacheEntry>, rejection?: string) {
+    this.entries = loaded ?? new Map();
     this.rejection = rejection;
     this.changed = loaded === undefined;
-  }
-
-  get needsSave(): boolean {
-    return this.changed;
   }
 
   get size(): number {
     return this.entries.size;
   }
 
-  /** Returns the stored digest when every stat field matches and the entry is not racy. */
+  get needsSave(): boolean {
+    return this.changed;
+  }
+
+  /**
+   * Returns the stored digest when every stat field matches. Only loaded entries count: the save left out
+   * the racy ones, and an entry recorded in this run has not been checked for raciness yet.
+   */
   lookup(path: string, key: StatKey): FileDigest | undefined {
     const entry = this.entries.get(path);
-    if (entry === undefined || !sameStat(entry, key)) {
-      return undefined;
-    }
-    if (entry.mtimeNs >= this.trustedBeforeNs || entry.ctimeNs >= this.trustedBeforeNs) {
+    if (entry === undefined || entry.recorded !== undefined || entry.key !== keyText(key)) {
       return undefined;
     }
     return entry.digest;
   }
 
-  /** Stores a digest; a racy entry recorded again gets a newer write time when the cache is saved. */
+  /** Stores a digest, which the next save keeps unless the file changed within the racy window of the save. */
   record(path: string, key: StatKey, digest: FileDigest): void {
-    this.entries.set(path, { ...key, digest });
+    this.entries.set(path, { key: keyText(key), digest, recorded: key });
     this.changed = true;
   }
 
-  /** Encodes the cache with `writtenAtNs` as the time that later loads measure raciness against. */
+  /** Encodes the cache as saved at `writtenAtNs`, leaving out entries recorded within the racy window of it. */
   serialize(writtenAtNs: bigint): string {
-    const rows = [...this.entries].map(([path, entry]) => [
-      path,
-      entry.size.toString(),
-      entry.mtimeNs.toString(),
-      entry.ctimeNs.toString(),
-      entry.ino.toString(),
-      entry.digest,
-    ]);
-    const body = JSON.stringify({ writtenAtNs: writtenAtNs.toString(), entries: rows });
+    const trustedBeforeNs = writtenAtNs - RACY_WINDOW_NS;
+    const rows: [string, string, string][] = [];
+    for (const [path, entry] of this.entries) {
+      const stat = entry.recorded;
+      if (stat === undefined || (stat.mtimeNs < trustedBeforeNs && stat.ctimeNs < trustedBeforeNs)) {
+        rows.push([path, entry.key, entry.digest]);
+      }
+    }
+    const body = JSON.stringify({ entries: rows });
     return `${MAGIC} ${STAT_CACHE_VERSION} ${sha256(body)}\n${body}`;
   }
 
@@ -130,34 +127,28 @@ export class StatCache {
   }
 }
 
-function decodeBody(value: unknown): { entries: Map<string, CacheEntry>; writtenAtNs: bigint } | undefined {
-  if (typeof value !== 'object' || value === null) {
-    return undefined;
-  }
-  const { writtenAtNs, entries } = value as { writtenAtNs?: unknown; entries?: unknown };
-  if (typeof writtenAtNs !== 'string' || !INTEGER_PATTERN.test(writtenAtNs) || !Array.isArray(entries)) {
+/** Decodes `{ entries: [[path, key, digest], ...] }`; returns `undefined` when any part has another shape. */
+function decodeBody(value: unknown): Map<string, CacheEntry> | undefined {
+  const entries = typeof value === 'object' && value !== null ? (value as { entries?: unknown }).entries : undefined;
+  if (!Array.isArray(entries)) {
     return undefined;
   }
 
   const decoded = new Map<string, CacheEntry>();
   for (const row of entries) {
-    if (!Array.isArray(row) || row.length !== 6 || !row.every((field) => typeof field === 'string')) {
+    if (!Array.isArray(row) || row.length !== 3) {
       return undefined;
     }
-    const [path, size, mtimeNs, ctimeNs, ino, digest] = row as string[];
-    const numbers = [size, mtimeNs, ctimeNs, ino];
-    if (!path?.startsWith('/') || !numbers.every((field) => INTEGER_PATTERN.test(field ?? '')) || !DIGEST_PATTERN.test(digest ?? '')) {
+    const [path, key, digest] = row as unknown[];
+    if (typeof path !== 'string' || !path.startsWith('/') || typeof key !== 'string' || !KEY_PATTERN.test(key)) {
       return undefined;
     }
-    decoded.set(path, {
-      size: BigInt(size as string),
-      mtimeNs: BigInt(mtimeNs as string),
-      ctimeNs: BigInt(ctimeNs as string),
-      ino: BigInt(ino as string),
-      digest: digest as FileDigest,
-    });
+    if (typeof digest !== 'string' || !DIGEST_PATTERN.test(digest)) {
+      return undefined;
+    }
+    decoded.set(path, { key, digest: digest as FileDigest });
   }
-  return { entries: decoded, writtenAtNs: BigInt(writtenAtNs) };
+  return decoded;
 }
 
 /**
@@ -221,8 +212,8 @@ export function statKeyOf(stats: BigIntStats): StatKey {
   return { size: stats.size, mtimeNs: stats.mtimeNs, ctimeNs: stats.ctimeNs, ino: stats.ino };
 }
 
-function sameStat(a: StatKey, b: StatKey): boolean {
-  return a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs && a.ino === b.ino;
+function keyText(key: StatKey): string {
+  return `${key.size}:${key.mtimeNs}:${key.ctimeNs}:${key.ino}`;
 }
 
 function sha256(text: string): string {

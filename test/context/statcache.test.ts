@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 
 import { fileDigestOf } from '../../src/digest.js';
-import { createFileHasher, loadStatCache, saveStatCache, StatCache } from '../../src/context/index.js';
+import { createFileHasher, loadStatCache, saveStatCache, StatCache, STAT_CACHE_VERSION } from '../../src/context/index.js';
+import { RACY_WINDOW_NS } from '../../src/context/statcache.js';
 import { makeTree, removeTree } from './helpers.js';
 
 /**
@@ -76,7 +77,7 @@ test('stat cache ignores damaged files', async (t) => {
     const cacheFile = join(root, 'cache');
     const hasher = createFileHasher(loadStatCache(cacheFile));
     hasher.hashFile(file);
-    saveStatCache(hasher.cache, cacheFile);
+    saveAsIfLater(hasher.cache, cacheFile);
     const good = readFileSync(cacheFile, 'utf8');
     assert.equal(loadStatCache(cacheFile).size, 1);
     assert.equal(loadStatCache(cacheFile).rejection, undefined);
@@ -85,7 +86,8 @@ test('stat cache ignores damaged files', async (t) => {
     const damaged: Array<[string, string]> = [
       ['truncated', good.slice(0, good.length - 10)],
       ['corrupt body', good.replace(fileDigestOf('alpha'), fileDigestOf('other'))],
-      ['foreign version', good.replace(/^imagesum-stat-cache 1 /, 'imagesum-stat-cache 999 ')],
+      ['foreign version', good.replace(`imagesum-stat-cache ${STAT_CACHE_VERSION} `, 'imagesum-stat-cache 999 ')],
+      ['bad stat key', withValidChecksum(good.slice(good.indexOf('\n') + 1).replace(/"[0-9]+:/, '"-1:'))],
       ['foreign file', 'hello world\n{}'],
       ['empty', ''],
     ];
@@ -106,12 +108,37 @@ test('stat cache ignores damaged files', async (t) => {
   }
 });
 
+/** Returns the body with the header a save would write, so that only its shape can be rejected. */
+function withValidChecksum(body: string): string {
+  return `imagesum-stat-cache ${STAT_CACHE_VERSION} ${fileDigestOf(body)}\n${body}`;
+}
+
 test('stat cache rejects valid checksum bad shape', () => {
-  const body = JSON.stringify({ writtenAtNs: '1', entries: [['relative', '1', '1', '1', '1', 'zz']] });
-  const header = `imagesum-stat-cache 1 ${fileDigestOf(body)}`;
-  const cache = StatCache.parse(`${header}\n${body}`);
-  assert.equal(cache.size, 0);
-  assert.equal(cache.rejection, 'body has an unexpected shape');
+  const rows: unknown[][] = [
+    ['relative', '1:1:1:1', 'a'.repeat(64)],
+    ['/abs', '1:1:1', 'a'.repeat(64)],
+    ['/abs', '1:1:1:1', 'zz'],
+    ['/abs', '1:1:1:1'],
+  ];
+  for (const row of rows) {
+    const cache = StatCache.parse(withValidChecksum(JSON.stringify({ entries: [row] })));
+    assert.equal(cache.size, 0, JSON.stringify(row));
+    assert.equal(cache.rejection, 'body has an unexpected shape');
+  }
+});
+
+test('stat cache saves no racy entry', () => {
+  const root = makeTree({ 'a.txt': 'alpha' });
+  try {
+    const hasher = createFileHasher(loadStatCache(join(root, 'cache')));
+    hasher.hashFile(join(root, 'a.txt'));
+    const mtimeNs = statSync(join(root, 'a.txt'), { bigint: true }).mtimeNs;
+
+    assert.equal(StatCache.parse(hasher.cache.serialize(mtimeNs + RACY_WINDOW_NS)).size, 0);
+    assert.equal(StatCache.parse(hasher.cache.serialize(mtimeNs + RACY_WINDOW_NS + 60_000_000_000n)).size, 1);
+  } finally {
+    removeTree(root);
+  }
 });
 
 test('hasher memoises per path', () => {
@@ -172,7 +199,7 @@ test('stat cache racy entry needs saving', () => {
     first.hashFile(file);
     saveStatCache(first.cache, cacheFile);
 
-    // Hashed again because racy, so a newer write time must be saved for the entry to become trusted.
+    // The racy entry was left out of the save, so it is hashed again and must be saved this time.
     const second = createFileHasher(loadStatCache(cacheFile));
     second.hashFile(file);
     assert.equal(second.cache.needsSave, true);
