@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 
 import { ImagesumError, type SourceLocation } from '../errors.js';
@@ -27,7 +27,7 @@ export const DEFAULT_BUILDER: BuilderKind = 'buildkit';
 /** Reads the config (or discovers Dockerfiles without one) and lists the images of the tree. */
 export function loadProject(options: LoadProjectOptions): Project {
   const cwd = path.resolve(options.cwd);
-  if (!existsSync(cwd) || !statSync(cwd).isDirectory()) {
+  if (!isFolder(cwd)) {
     throw new ImagesumError('usage', `folder ${options.cwd} not found; -C takes an existing folder`);
   }
 
@@ -82,13 +82,15 @@ function expandEntry(root: string, config: ConfigFile, entry: ImageEntry, warnin
     warnings.push({ message: `dockerfile pattern ${JSON.stringify(entry.dockerfile)} matches no file`, location: entry.location });
   }
 
+  const checkedFolders = new Set<string>();
   return matches.map((match): ImageSpec => {
     const name = fillTemplate(entry.name, match.captures, 'name', entry.location);
-    const context =
-      entry.context === undefined
-        ? path.dirname(match.file)
-        : path.resolve(root, fillTemplate(entry.context, match.captures, 'context', entry.location));
-    checkContextFolder(context, root, entry.location);
+    // The Dockerfile's own folder was just listed to find it, so only a context written in the entry is checked.
+    let context = path.dirname(match.file);
+    if (entry.context !== undefined) {
+      context = path.resolve(root, fillTemplate(entry.context, match.captures, 'context', entry.location));
+      checkContextFolder(context, root, entry.location, checkedFolders);
+    }
 
     return {
       name: withExplicitTag(name, entry.location),
@@ -102,9 +104,21 @@ function expandEntry(root: string, config: ConfigFile, entry: ImageEntry, warnin
   });
 }
 
-function checkContextFolder(context: string, root: string, location: SourceLocation): void {
-  if (!existsSync(context) || !statSync(context).isDirectory()) {
+function checkContextFolder(context: string, root: string, location: SourceLocation, checked: Set<string>): void {
+  if (checked.has(context)) {
+    return;
+  }
+  if (!isFolder(context)) {
     throw new ImagesumError('config', `context folder ${path.relative(root, context) || '.'} not found; fix context or create the folder`, location);
+  }
+  checked.add(context);
+}
+
+function isFolder(candidate: string): boolean {
+  try {
+    return statSync(candidate, { throwIfNoEntry: false })?.isDirectory() === true;
+  } catch {
+    return false;
   }
 }
 
