@@ -150,13 +150,15 @@ function analysis(recorder: Recorder, options: Options): void {
   const dropCache = dropStatCache;
 
   const hashCommand = imagesum('-C', tree.root, 'hash');
+  const withoutCertificates = withoutExtraCertificates(process.env);
   // Each round runs the cold case right before the warm one, so the warm run finds the cache it wrote.
-  const [catStats, shaStats, coldStats, warmStats] = measureInterleaved({ runs: options.runs }, [
+  const [catStats, shaStats, coldStats, warmStats, uncertifiedStats] = measureInterleaved({ runs: options.runs }, [
     { body: () => runUnderTime(everyFile('cat'), { cwd }) },
     { body: () => runUnderTime(everyFile('sha256sum'), { cwd }) },
     { prepare: dropCache, body: () => runUnderTime(hashCommand) },
     { body: () => runUnderTime(hashCommand) },
-  ]) as [Stats, Stats, Stats, Stats];
+    ...(withoutCertificates === undefined ? [] : [{ body: () => runUnderTime(hashCommand, { env: withoutCertificates }) }]),
+  ]) as [Stats, Stats, Stats, Stats, Stats | undefined];
   const cat = recorder.add(section, 'cat every file', 'find … -type f -print0 | xargs -0 cat', catStats);
   const sha = recorder.add(section, 'sha256sum every file', 'find … -type f -print0 | xargs -0 sha256sum', shaStats);
   const cold = recorder.add(section, 'imagesum hash, cold stat cache', 'rm -rf $IMAGESUM_CACHE_DIR; imagesum -C DIR hash', coldStats);
@@ -169,6 +171,12 @@ function analysis(recorder: Recorder, options: Options): void {
   recorder.target('analysis, warm, CPU time: imagesum hash / sha256sum', cpuRatio(warm, sha), 'x', 2);
   recorder.target('analysis, cold, CPU time: imagesum hash / sha256sum', cpuRatio(cold, sha), 'x', 4);
   recorder.target('analysis: max RSS of imagesum hash', Math.max(cold.maxRssMiB ?? 0, warm.maxRssMiB ?? 0), 'MiB', 200);
+
+  if (uncertifiedStats !== undefined) {
+    const command = 'env -u NODE_EXTRA_CA_CERTS imagesum -C DIR hash';
+    const uncertified = recorder.add(section, 'imagesum hash, warm stat cache, NODE_EXTRA_CA_CERTS unset', command, uncertifiedStats);
+    recorder.target('analysis, warm, NODE_EXTRA_CA_CERTS unset: imagesum hash / sha256sum', uncertified.medianMs / sha.medianMs, 'x');
+  }
 }
 
 function scaling(recorder: Recorder, options: Options): void {
@@ -203,9 +211,8 @@ function version(recorder: Recorder, options: Options): void {
   // Node 20 reads the whole NODE_EXTRA_CA_CERTS bundle at start-up, before any script runs, so where the
   // variable is set every node process pays for it. Both environments are measured.
   const variants: Array<[string, NodeJS.ProcessEnv]> = [['', process.env]];
-  if (process.env['NODE_EXTRA_CA_CERTS'] !== undefined) {
-    const clean = { ...process.env };
-    delete clean['NODE_EXTRA_CA_CERTS'];
+  const clean = withoutExtraCertificates(process.env);
+  if (clean !== undefined) {
     variants[0] = [', NODE_EXTRA_CA_CERTS set', process.env];
     variants.push([', NODE_EXTRA_CA_CERTS unset', clean]);
   }
@@ -218,6 +225,16 @@ function version(recorder: Recorder, options: Options): void {
     const stats = recorder.add(section, `imagesum --version${suffix}`, 'imagesum --version', versionStats);
     recorder.target(`imagesum --version${suffix}`, stats.medianMs, 'ms', 80);
   }
+}
+
+/** Returns a copy of `env` without NODE_EXTRA_CA_CERTS, or `undefined` when it is not set. */
+function withoutExtraCertificates(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv | undefined {
+  if (env['NODE_EXTRA_CA_CERTS'] === undefined) {
+    return undefined;
+  }
+  const clean = { ...env };
+  delete clean['NODE_EXTRA_CA_CERTS'];
+  return clean;
 }
 
 /** Returns the environment for imagesum in the engine sections, naming the 20.10 client, which runs BuildKit without buildx. */
@@ -236,8 +253,12 @@ function noopCheck(recorder: Recorder, options: Options, tree: GeneratedTree, bu
   }));
 
   const labels = readLabels(tree.images);
-  const [statusStats, loopStats] = measureInterleaved({ runs: Math.min(options.runs, 3) }, [
-    { body: () => runUnderTime(imagesum(...builderArgs, 'status', '--check', '--offline'), { env }) },
+  const statusCommand = imagesum(...builderArgs, 'status', '--check', '--offline');
+  // Where NODE_EXTRA_CA_CERTS is set, every node process reads the bundle before any script runs (see
+  // section 5), so status is also measured without it, to show how much of its time that is.
+  const withoutCertificates = withoutExtraCertificates(env);
+  const cases = [
+    { body: () => runUnderTime(statusCommand, { env }) },
     {
       body: () => {
         for (const image of tree.images) {
@@ -245,10 +266,17 @@ function noopCheck(recorder: Recorder, options: Options, tree: GeneratedTree, bu
         }
       },
     },
-  ]) as [Stats, Stats];
-  const status = recorder.add(section, `imagesum status --check (${builder})`, `imagesum --builder ${builder} status --check`, statusStats);
+    ...(withoutCertificates === undefined ? [] : [{ body: () => runUnderTime(statusCommand, { env: withoutCertificates }) }]),
+  ];
+  const [statusStats, loopStats, uncertifiedStats] = measureInterleaved({ runs: Math.min(options.runs, 3) }, cases) as [Stats, Stats, Stats | undefined];
+  const certificates = withoutCertificates === undefined ? '' : ', NODE_EXTRA_CA_CERTS set';
+  const status = recorder.add(section, `imagesum status --check (${builder})${certificates}`, `imagesum --builder ${builder} status --check`, statusStats);
   const loopCommand = `for each image: DOCKER_BUILDKIT=${builder === 'buildkit' ? 1 : 0} docker build -q -f … -t … --label … CTX`;
   const loop = recorder.add(section, `no-op docker build loop (${builder})`, loopCommand, loopStats);
+  if (uncertifiedStats !== undefined) {
+    const uncertified = recorder.add(section, `imagesum status --check (${builder}), NODE_EXTRA_CA_CERTS unset`, `imagesum --builder ${builder} status --check`, uncertifiedStats);
+    recorder.target(`no-op check (${builder}), NODE_EXTRA_CA_CERTS unset: docker build loop / imagesum status`, loop.medianMs / uncertified.medianMs, 'x');
+  }
   // The loop rebuilt the same images from cache, so they must still be fresh.
   run(imagesum(...builderArgs, 'status', '--check', '--offline'), { env });
 

@@ -9,6 +9,16 @@ npm ci --no-audit --no-fund --loglevel=error
 
 source scripts/engine-for-run.sh
 
+# The tests analyse hundreds of throwaway trees. Their stat caches and build logs go to a scratch folder
+# that is removed at the end, not to the user's cache folder.
+IMAGESUM_CACHE_DIR="$(mktemp -d "${TMPDIR:-/tmp}/imagesum-test-cache.XXXXXX")"
+export IMAGESUM_CACHE_DIR
+stop_engine_and_clean() {
+  rm -rf "$IMAGESUM_CACHE_DIR"
+  stop_engine
+}
+trap stop_engine_and_clean EXIT
+
 npm run build --silent
 node --test --test-concurrency=2 dist/test/
 node dist/fidelity/run.js
