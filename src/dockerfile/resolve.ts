@@ -24,8 +24,9 @@ interface BuildContext {
   readonly options: ResolveOptions;
   readonly globals: VariableScope;
   readonly plans: readonly StagePlan[];
-  readonly baseFacts: ReadonlyMap<number, BaseImageFacts | undefined>;
-  readonly triggers: ReadonlyMap<number, readonly Instruction[]>;
+  /** Filled for the needed stages only, as the search for them goes. */
+  readonly baseFacts: Map<number, BaseImageFacts | undefined>;
+  readonly triggers: Map<number, readonly Instruction[]>;
 }
 
 /** Finished stages, kept for the stages built on them. */
@@ -43,13 +44,22 @@ export function resolveBuild(parsed: ParsedDockerfile, options: ResolveOptions):
   const globals = resolveGlobalArgs(parsed, options);
   const plans = planStages(parsed, globals, options);
 
-  const baseFacts = new Map(plans.map((plan) => [plan.stage.index, imageFacts(plan, options)] as const));
-  const partial = { parsed, options, globals, plans, baseFacts };
-  const triggers = new Map(plans.map((plan) => [plan.stage.index, triggersOf(plan, partial)] as const));
-  const context: BuildContext = { ...partial, triggers };
+  // Every stage's own --from values are checked, as BuildKit checks them before it skips unneeded stages.
+  const ownDependencies = plans.map((plan) => dependenciesOf(plan.stage.instructions, parsed.stages, parsed.escape));
+  const baseFacts = new Map<number, BaseImageFacts | undefined>();
+  const triggers = new Map<number, readonly Instruction[]>();
+  const context: BuildContext = { parsed, options, globals, plans, baseFacts, triggers };
 
-  const dependencies = new Map(plans.map((plan) => [plan.stage.index, stageDependencies(plan, context)] as const));
-  const needed = neededStageIndexes(plans, dependencies, target);
+  const dependencies = new Map<number, readonly Dependency[]>();
+  const dependenciesOfStage = (index: number): readonly Dependency[] => {
+    let found = dependencies.get(index);
+    if (found === undefined) {
+      found = stageDependencies(plans[index] as StagePlan, context, ownDependencies[index] ?? []);
+      dependencies.set(index, found);
+    }
+    return found;
+  };
+  const needed = neededStageIndexes(plans, dependenciesOfStage, target);
   checkDependencyOrder(needed, dependencies);
 
   const finished = new Map<number, FinishedStage>();
@@ -115,7 +125,7 @@ function imageFacts(plan: StagePlan, options: ResolveOptions): BaseImageFacts | 
  * Lists the ONBUILD triggers a stage runs right after FROM: those its base stage declares, or those of a base image in
  * the tree. BuildKit parses them again in the child and reports them at the child's FROM line.
  */
-function triggersOf(plan: StagePlan, context: Omit<BuildContext, 'triggers'>): Instruction[] {
+function triggersOf(plan: StagePlan, context: BuildContext): Instruction[] {
   const base = plan.base;
   let triggers: readonly Instruction[] = [];
 
@@ -143,9 +153,17 @@ function relocateTrigger(trigger: Instruction, from: Instruction): Instruction {
   return { ...trigger, location: from.location, endLine: from.endLine };
 }
 
-function stageDependencies(plan: StagePlan, context: BuildContext): Dependency[] {
-  const instructions = [...(context.triggers.get(plan.stage.index) ?? []), ...plan.stage.instructions];
-  return dependenciesOf(instructions, context.parsed.stages, context.parsed.escape);
+/**
+ * Lists what a needed stage reads, its ONBUILD triggers first. Only here are the facts of its base image
+ * asked for, because the tree image a skipped stage names may itself be built on this image: asking for
+ * it would look like a dependency cycle that the builder never meets.
+ */
+function stageDependencies(plan: StagePlan, context: BuildContext, own: readonly Dependency[]): Dependency[] {
+  const index = plan.stage.index;
+  context.baseFacts.set(index, imageFacts(plan, context.options));
+  const triggers = triggersOf(plan, context);
+  context.triggers.set(index, triggers);
+  return [...dependenciesOf(triggers, context.parsed.stages, context.parsed.escape), ...own];
 }
 
 /** Checks that each needed stage reads only stages defined before it, because BuildKit builds them in Dockerfile order. */

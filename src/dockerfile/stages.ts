@@ -221,7 +221,7 @@ export function parseMountAt(value: string, location: SourceLocation): ReturnTyp
 /** Collects the target and every stage it reaches through FROM and the given dependencies. */
 export function neededStageIndexes(
   plans: readonly StagePlan[],
-  dependencies: ReadonlyMap<number, readonly Dependency[]>,
+  dependencies: (index: number) => readonly Dependency[],
   target: number,
 ): Set<number> {
   const needed = new Set<number>();
@@ -238,7 +238,7 @@ export function neededStageIndexes(
     if (base?.kind === 'stage') {
       pending.push(base.index);
     }
-    for (const dependency of dependencies.get(index) ?? []) {
+    for (const dependency of dependencies(index)) {
       if (dependency.source.kind === 'stage') {
         pending.push(dependency.source.index);
       }

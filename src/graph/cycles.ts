@@ -9,40 +9,56 @@ export interface Edge {
 /**
  * Orders nodes so that each comes after the nodes it has edges to, or raises for the first cycle found. This
  * runs as its own pass over the finished edge list, visiting names in sorted order, so the cycle reported
- * and the order returned do not depend on the order in which Dockerfiles were read.
+ * and the order returned do not depend on the order in which Dockerfiles were read. The search keeps its
+ * own stack, because a chain of bases can be longer than the call stack allows.
  */
 export function topologicalOrder(edges: ReadonlyMap<string, readonly Edge[]>): string[] {
   const order: string[] = [];
   const state = new Map<string, 'visiting' | 'done'>();
-  const stack: { name: string; via: Edge | undefined }[] = [];
 
-  const visit = (name: string, via: Edge | undefined): void => {
-    const seen = state.get(name);
-    if (seen === 'done') {
-      return;
+  for (const root of [...edges.keys()].sort(compareCodeUnits)) {
+    if (state.has(root)) {
+      continue;
     }
-    if (seen === 'visiting') {
-      throw cycleError(stack, name, via);
-    }
+    const stack: Frame[] = [enter(root, undefined, edges, state)];
 
-    state.set(name, 'visiting');
-    stack.push({ name, via });
-    const sorted = [...(edges.get(name) ?? [])].sort((a, b) => compareCodeUnits(a.to, b.to));
-    for (const edge of sorted) {
-      visit(edge.to, edge);
-    }
-    stack.pop();
-    state.set(name, 'done');
-    order.push(name);
-  };
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1] as Frame;
+      const edge = frame.pending[frame.next++];
+      if (edge === undefined) {
+        stack.pop();
+        state.set(frame.name, 'done');
+        order.push(frame.name);
+        continue;
+      }
 
-  for (const name of [...edges.keys()].sort(compareCodeUnits)) {
-    visit(name, undefined);
+      const seen = state.get(edge.to);
+      if (seen === 'visiting') {
+        throw cycleError(stack, edge.to, edge);
+      }
+      if (seen === undefined) {
+        stack.push(enter(edge.to, edge, edges, state));
+      }
+    }
   }
   return order;
 }
 
-function cycleError(stack: readonly { name: string; via: Edge | undefined }[], repeated: string, closing: Edge | undefined): ImagesumError {
+/** A node on the search stack, with the edge that led to it and the edges still to follow. */
+interface Frame {
+  readonly name: string;
+  readonly via: Edge | undefined;
+  readonly pending: readonly Edge[];
+  next: number;
+}
+
+function enter(name: string, via: Edge | undefined, edges: ReadonlyMap<string, readonly Edge[]>, state: Map<string, 'visiting' | 'done'>): Frame {
+  state.set(name, 'visiting');
+  const pending = [...(edges.get(name) ?? [])].sort((a, b) => compareCodeUnits(a.to, b.to));
+  return { name, via, pending, next: 0 };
+}
+
+function cycleError(stack: readonly Frame[], repeated: string, closing: Edge | undefined): ImagesumError {
   const start = stack.findIndex((frame) => frame.name === repeated);
   const frames = stack.slice(start);
   const steps = frames.slice(1).map((frame) => `${frame.name} (${formatLocation(frame.via!.location)})`);

@@ -19,8 +19,8 @@ export interface BuildGraphOptions {
 
 /**
  * Reads every Dockerfile of the project and links the images. Each build is resolved once, after the tree
- * images it starts from, so that it reads their ENV and ONBUILD triggers. The order comes from a work stack
- * rather than recursion, because a chain of bases can be longer than the call stack allows.
+ * images its needed stages start from, so that it reads their ENV and ONBUILD triggers. The order comes
+ * from a work stack rather than recursion, because a chain of bases can be longer than the call stack allows.
  */
 export function buildGraph(project: Project, options: BuildGraphOptions = {}): ImageGraph {
   const buildPlatform = options.buildPlatform ?? hostPlatform();
@@ -65,8 +65,9 @@ class BaseNotResolved {
 }
 
 /**
- * Resolves one image when all its tree bases are resolved. A base that is itself waiting is part of a
- * cycle, which `topologicalOrder` reports with its path; the resolve goes on without that base's facts.
+ * Resolves one image when all its tree bases are resolved. The resolver requests only the bases of needed
+ * stages, which are the graph's edges, so a base that is itself waiting closes a cycle of edges. The resolve
+ * then goes on without that base's facts, and `topologicalOrder` reports the cycle with its path.
  */
 function tryResolve(
   project: Project,

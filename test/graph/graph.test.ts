@@ -71,9 +71,26 @@ describe('graph edges', () => {
     assert.deepEqual(read?.entries.map((entry) => entry.path), ['sub/x']);
   });
 
-  it('resolves a chain of 3,000 bases', () => {
+  it('reads a base that a skipped stage of it builds on', () => {
+    // t/a lists a stage FROM t/b that its target skips, and t/b builds FROM t/a, so this is no cycle. t/b
+    // must still run t/a's ONBUILD trigger and read app.txt, whichever of the two is resolved first.
+    const files = {
+      'a/Dockerfile': 'FROM t/b AS unused\nFROM scratch\nENV DIR=sub\nONBUILD COPY app.txt /app.txt\n',
+      'b/Dockerfile': 'FROM t/a\nRUN true\n',
+      'b/app.txt': 'v1',
+    };
+    const first = analyzeTree(files);
+    const read = first.checksums.get('t/b:latest')?.manifest.stages[0]?.contextReads[0];
+    assert.deepEqual(read?.entries.map((entry) => entry.path), ['app.txt']);
+    assert.deepEqual(first.graph.order, ['t/a:latest', 't/b:latest']);
+
+    const changed = analyzeTree({ ...files, 'b/app.txt': 'v2' });
+    assert.notEqual(changed.checksums.get('t/b:latest')?.checksum, first.checksums.get('t/b:latest')?.checksum);
+  });
+
+  it('resolves a chain of 10,000 bases', () => {
     // Each image names the next one as its base, and names sort so every child comes before its base.
-    const depth = 3000;
+    const depth = 10_000;
     const files: Record<string, TreeEntry> = {};
     for (let i = 0; i < depth; i++) {
       const name = `i${String(i).padStart(5, '0')}`;
