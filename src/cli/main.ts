@@ -97,13 +97,13 @@ main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  // A failed command exits at once: a request still open to a slow engine must not keep the process waiting.
   (error: unknown) => {
     if (error instanceof ImagesumError) {
       process.stderr.write(`imagesum: ${error.message}\n`);
-      process.exit(exitCodeFor(error));
+      process.exitCode = exitCodeFor(error);
+      return;
     }
     process.stderr.write(`imagesum: internal error, please report it: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(70);
+    process.exitCode = 70;
   },
 );

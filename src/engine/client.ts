@@ -28,6 +28,8 @@ export interface PullOptions {
 export interface ListOptions {
   /** Called once the request is on the socket, so a caller can do other work while the engine prepares the response. */
   readonly onSent?: (() => void) | undefined;
+  /** Aborts the request; the returned promise then rejects. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** A Docker Engine API client for the few calls imagesum makes. */
@@ -70,8 +72,8 @@ export function createEngineClient(options: EngineClientOptions = {}): EngineCli
     return parseJsonBody(endpoint, engineRequest, response.body);
   }
 
-  async function listImagesWith(query: Record<string, string>, onSent?: () => void): Promise<EngineImage[]> {
-    const engineRequest: EngineRequest = { method: 'GET', path: '/images/json', query, onSent };
+  async function listImagesWith(query: Record<string, string>, options: ListOptions = {}): Promise<EngineImage[]> {
+    const engineRequest: EngineRequest = { method: 'GET', path: '/images/json', query, onSent: options.onSent, signal: options.signal };
     const summaries = await requestJson(engineRequest);
     if (!Array.isArray(summaries)) {
       throw unexpectedResponse(endpoint, engineRequest, 'expected an array of images');
@@ -87,7 +89,7 @@ export function createEngineClient(options: EngineClientOptions = {}): EngineCli
     },
 
     listAllImages(options: ListOptions = {}): Promise<EngineImage[]> {
-      return listImagesWith({}, options.onSent);
+      return listImagesWith({}, options);
     },
 
     async inspectImage(reference: string): Promise<EngineImage | undefined> {

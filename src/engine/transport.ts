@@ -15,6 +15,8 @@ export interface EngineRequest {
   readonly timeoutMs?: number | undefined;
   /** Called once the whole request is written to the socket. */
   readonly onSent?: (() => void) | undefined;
+  /** Destroys the request when aborted. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 export interface EngineResponse {
@@ -41,6 +43,7 @@ export function openResponse(endpoint: EngineEndpoint, engineRequest: EngineRequ
       method: engineRequest.method,
       path,
       headers: { Host: 'docker' },
+      signal: engineRequest.signal,
     });
 
     if (engineRequest.timeoutMs !== undefined) {

@@ -30,8 +30,9 @@ export interface EngineAnalysis extends Analysis {
  */
 export async function analyzeAgainstEngine(options: EngineAnalyzeOptions): Promise<EngineAnalysis> {
   const engine = createEngineClient({ host: options.host });
-  const listing = await requestBeforeReading(engine);
-  const { project, graph } = loadGraph(options);
+  const cancel = new AbortController();
+  const listing = await requestBeforeReading(engine, cancel.signal);
+  const { project, graph } = loadGraphOrCancel(options, cancel);
   const warnings: Warning[] = [...project.warnings];
 
   let index = new EngineImageIndex(await listing.images, options.engineKind);
@@ -50,20 +51,42 @@ export async function analyzeAgainstEngine(options: EngineAnalyzeOptions): Promi
 }
 
 /**
- * Requests the image list and resolves once the request is on the socket, or has failed. Reading the tree
- * then overlaps with the engine's work, and a synchronous read started before the request is written would
- * hold the request back. The handler attached here also keeps a failed list from ending the process as an
- * unhandled rejection when reading the tree fails first. The list is wrapped, so that this function does not
- * wait for it.
+ * How long reading the tree waits for the list request to be written. A local socket takes a few
+ * milliseconds; an engine address that does not accept the connection must not hold up a config error.
  */
-async function requestBeforeReading(engine: EngineClient): Promise<{ readonly images: Promise<EngineImage[]> }> {
+const SEND_WAIT_MS = 100;
+
+/**
+ * Requests the image list and resolves once the request is on the socket, has failed, or `SEND_WAIT_MS` has
+ * passed. Reading the tree then overlaps with the engine's work, and a synchronous read started before the
+ * request is written would hold the request back. The handler attached here also keeps a failed or
+ * cancelled list from ending the process as an unhandled rejection. The list is wrapped, so that this
+ * function does not wait for it.
+ */
+async function requestBeforeReading(engine: EngineClient, signal: AbortSignal): Promise<{ readonly images: Promise<EngineImage[]> }> {
   let sent: () => void = () => undefined;
   const written = new Promise<void>((resolve) => {
     sent = resolve;
   });
-  const images = engine.listAllImages({ onSent: () => sent() });
-  await Promise.race([written, images.then(() => undefined, () => undefined)]);
+  const images = engine.listAllImages({ onSent: () => sent(), signal });
+
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, SEND_WAIT_MS);
+  });
+  await Promise.race([written, waited, images.then(() => undefined, () => undefined)]);
+  clearTimeout(timer);
   return { images };
+}
+
+/** Reads the tree, and cancels the pending list request when that fails, so no socket outlives the error. */
+function loadGraphOrCancel(options: EngineAnalyzeOptions, cancel: AbortController): ReturnType<typeof loadGraph> {
+  try {
+    return loadGraph(options);
+  } catch (error) {
+    cancel.abort();
+    throw error;
+  }
 }
 
 /**

@@ -6,12 +6,15 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { ImagesumError } from '../../src/errors.js';
 import { createEngineClient, mapConnectionError, parseDockerHost, type PullProgress } from '../../src/engine/index.js';
+import { analyzeAgainstEngine } from '../../src/status/session.js';
+import { makeTree } from '../support/tree.js';
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void;
 
@@ -258,6 +261,57 @@ describe('engine connection errors', () => {
       assert.equal(message, expected);
     } finally {
       await new Promise<void>((resolve) => guardedServer.close(() => resolve()));
+    }
+  });
+});
+
+describe('engine that accepts and never replies', () => {
+  /** Starts a unix-socket server that reads requests and never replies; `hungUp` resolves when a client hangs up. */
+  async function silentEngine(): Promise<{ host: string; hungUp: Promise<void>; close: () => Promise<void> }> {
+    const silentPath = join(folder, `silent-${process.hrtime.bigint()}.sock`);
+    let hangUp: () => void = () => undefined;
+    const hungUp = new Promise<void>((resolve) => {
+      hangUp = resolve;
+    });
+    const silent = createNetServer((socket) => {
+      socket.resume();
+      socket.on('close', () => hangUp());
+    });
+    await new Promise<void>((resolve) => silent.listen(silentPath, resolve));
+    return { host: `unix://${silentPath}`, hungUp, close: () => new Promise<void>((resolve) => silent.close(() => resolve())) };
+  }
+
+  it('cancels a list request on abort', async () => {
+    const engine = await silentEngine();
+    try {
+      const cancel = new AbortController();
+      const listing = createEngineClient({ host: engine.host }).listAllImages({ onSent: () => cancel.abort(), signal: cancel.signal });
+      // Without the signal the list would end only with the client's 60 s timeout, whose message differs.
+      await assert.rejects(listing, (error) => {
+        assert.ok(error instanceof ImagesumError, String(error));
+        assert.match(error.message, /aborted/);
+        return true;
+      });
+      await engine.hungUp;
+    } finally {
+      await engine.close();
+    }
+  });
+
+  // The guard only ends a hang: an uncancelled request would stay open until the client's 60 s timeout.
+  it('status closes the list request when the config fails', { timeout: 30_000 }, async () => {
+    const engine = await silentEngine();
+    const tree = makeTree({ 'imagesum.yaml': 'images:\n  - dockerfile: missing/Dockerfile\n    name: t/a\n' });
+    try {
+      await assert.rejects(analyzeAgainstEngine({ cwd: tree.root, host: engine.host, offline: true, statCache: false }), (error) => {
+        assert.ok(error instanceof ImagesumError, String(error));
+        assert.equal(error.message, 'imagesum.yaml:2: Dockerfile missing/Dockerfile not found; fix the path or create the file');
+        return true;
+      });
+      await engine.hungUp;
+    } finally {
+      tree.remove();
+      await engine.close();
     }
   });
 });
