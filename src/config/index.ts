@@ -85,7 +85,7 @@ function expandEntry(root: string, config: ConfigFile, entry: ImageEntry, warnin
   const checkedFolders = new Set<string>();
   return matches.map((match): ImageSpec => {
     const name = fillTemplate(entry.name, match.captures, 'name', entry.location);
-    // The Dockerfile's own folder was just listed to find it, so only a context written in the entry is checked.
+    // Finding the Dockerfile proved its folder exists, so only a context written in the entry is checked.
     let context = path.dirname(match.file);
     if (entry.context !== undefined) {
       context = path.resolve(root, fillTemplate(entry.context, match.captures, 'context', entry.location));

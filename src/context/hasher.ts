@@ -12,7 +12,7 @@ const STABLE_READ_ATTEMPTS = 3;
 /**
  * Hashes regular files for every build context of one run. Each absolute path is hashed at most once per
  * run, and a digest from the persistent stat cache is reused when size, mtime, ctime and inode all match
- * and the entry is not racy (see `StatCache.lookup`).
+ * (racy entries are never saved; see `RACY_WINDOW_NS`).
  */
 export class FileHasher {
   readonly cache: StatCache;

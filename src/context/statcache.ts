@@ -32,7 +32,8 @@ export const STAT_CACHE_VERSION = 2;
 export const RACY_WINDOW_NS = 2_000_000_000n;
 
 const DIGEST_PATTERN = /^[0-9a-f]{64}$/;
-const KEY_PATTERN = /^[0-9]{1,20}:[0-9]{1,20}:[0-9]{1,20}:[0-9]{1,20}$/;
+// Times before 1970 are negative, and one such file must not make the whole cache unreadable.
+const KEY_PATTERN = /^[0-9]{1,20}:-?[0-9]{1,20}:-?[0-9]{1,20}:[0-9]{1,20}$/;
 
 /**
  * File digests keyed on absolute path, kept between runs. The file is one header line
@@ -170,7 +171,7 @@ export function loadStatCache(file: string): StatCache {
 
 /**
  * Writes the cache atomically: to a temporary file in the same folder, flushed, then renamed over `file`.
- * The write time stored is taken before writing, so any file changed after it counts as racy next time.
+ * The racy window is measured back from a time taken before writing, so it covers every change up to the write.
  */
 export function saveStatCache(cache: StatCache, file: string): void {
   const writtenAtNs = currentTimeNs(dirname(file));

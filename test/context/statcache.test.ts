@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
@@ -10,7 +10,7 @@ import { makeTree, removeTree } from './helpers.js';
 
 /**
  * Writes the cache as if saved a minute from now, so files changed in this test count as safely older
- * than the write. `saveStatCache` itself stores the current time, which makes them racy.
+ * than the write. `saveStatCache` measures from the current time, so it leaves them out as racy.
  */
 function saveAsIfLater(cache: StatCache, file: string): void {
   writeFileSync(file, cache.serialize(BigInt(Date.now() + 60_000) * 1_000_000n));
@@ -124,6 +124,24 @@ test('stat cache rejects valid checksum bad shape', () => {
     const cache = StatCache.parse(withValidChecksum(JSON.stringify({ entries: [row] })));
     assert.equal(cache.size, 0, JSON.stringify(row));
     assert.equal(cache.rejection, 'body has an unexpected shape');
+  }
+});
+
+test('stat cache keeps a file dated before 1970', () => {
+  const root = makeTree({ 'a.txt': 'alpha', 'old.txt': 'old' });
+  try {
+    const cacheFile = join(root, 'cache');
+    utimesSync(join(root, 'old.txt'), new Date('1960-01-01T00:00:00Z'), new Date('1960-01-01T00:00:00Z'));
+    const first = createFileHasher(loadStatCache(cacheFile));
+    first.hashFile(join(root, 'a.txt'));
+    first.hashFile(join(root, 'old.txt'));
+    saveAsIfLater(first.cache, cacheFile);
+
+    const loaded = loadStatCache(cacheFile);
+    assert.equal(loaded.rejection, undefined);
+    assert.equal(loaded.size, 2);
+  } finally {
+    removeTree(root);
   }
 });
 
