@@ -5,6 +5,7 @@ import type { Project } from '../config/types.js';
 import type { ImageSpec } from '../config/types.js';
 import { parseDockerfile, resolveBuild } from '../dockerfile/index.js';
 import type { BaseImageFacts, ParsedDockerfile, ResolvedBuild } from '../dockerfile/types.js';
+import { compareCodeUnits } from '../digest.js';
 import { ImagesumError, internalError } from '../errors.js';
 import { matchKey, parseReference, type ImageReference } from '../reference/index.js';
 import { topologicalOrder, type Edge } from './cycles.js';
@@ -30,7 +31,8 @@ export function buildGraph(project: Project, options: BuildGraphOptions = {}): I
 
   const resolved = new Map<string, ImageNode>();
   const waiting = new Set<string>();
-  const stack = project.images.map((spec) => spec.name).reverse();
+  // Names sorted, so that which image of a cycle resolves without its base's facts does not depend on the config's order.
+  const stack = project.images.map((spec) => spec.name).sort(compareCodeUnits).reverse();
   while (stack.length > 0) {
     const name = stack[stack.length - 1] as string;
     if (resolved.has(name)) {

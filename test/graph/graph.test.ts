@@ -86,6 +86,12 @@ describe('graph edges', () => {
 
     const changed = analyzeTree({ ...files, 'b/app.txt': 'v2' });
     assert.notEqual(changed.checksums.get('t/b:latest')?.checksum, first.checksums.get('t/b:latest')?.checksum);
+
+    for (const order of [['a', 'b'], ['b', 'a']]) {
+      const config = `images:\n${order.map((name) => `  - dockerfile: ${name}/Dockerfile\n    name: t/${name}\n`).join('')}`;
+      const listed = analyzeTree({ ...files, 'imagesum.yaml': config });
+      assert.equal(listed.checksums.get('t/b:latest')?.checksum, first.checksums.get('t/b:latest')?.checksum, order.join(' '));
+    }
   });
 
   it('resolves a chain of 10,000 bases', () => {
