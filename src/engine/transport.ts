@@ -1,4 +1,4 @@
-import { request, type IncomingMessage } from 'node:http';
+import { request, type ClientRequest, type IncomingMessage } from 'node:http';
 
 import { ImagesumError } from '../errors.js';
 import type { EngineEndpoint } from './host.js';
@@ -44,7 +44,11 @@ export function openResponse(endpoint: EngineEndpoint, engineRequest: EngineRequ
       path,
       headers: { Host: 'docker' },
       signal: engineRequest.signal,
+      // Node's shared agent times a socket out after 5 s, which would cut a slow connect short under the
+      // message of the request's own timeout. A socket of its own has only the timeouts set below.
+      agent: false,
     });
+    limitConnectTime(outgoing, endpoint, engineRequest.timeoutMs ?? CONNECT_TIMEOUT_MS);
 
     if (engineRequest.timeoutMs !== undefined) {
       const timeoutMs = engineRequest.timeoutMs;
@@ -64,6 +68,30 @@ export function openResponse(endpoint: EngineEndpoint, engineRequest: EngineRequ
     outgoing.on('response', resolve);
     outgoing.on('error', (error) => reject(mapConnectionError(endpoint, error)));
     outgoing.end();
+  });
+}
+
+/**
+ * How long a connection may take when the request sets no timeout of its own, as a pull does, whose
+ * download may stall for longer but whose connect must not.
+ */
+const CONNECT_TIMEOUT_MS = 60_000;
+
+/**
+ * Fails the request when its socket has not connected within `timeoutMs`. The request's own timeout starts
+ * only once the socket is connected, so an address that never accepts would otherwise wait for the kernel.
+ */
+function limitConnectTime(outgoing: ClientRequest, endpoint: EngineEndpoint, timeoutMs: number): void {
+  outgoing.once('socket', (socket) => {
+    if (!socket.connecting) {
+      return;
+    }
+    const timer = setTimeout(() => {
+      const message = `connecting to the Docker engine at ${endpoint.url} timed out after ${timeoutMs / 1000} s; check DOCKER_HOST and that dockerd is running`;
+      outgoing.destroy(new ImagesumError('engine', message));
+    }, timeoutMs);
+    socket.once('connect', () => clearTimeout(timer));
+    socket.once('close', () => clearTimeout(timer));
   });
 }
 
