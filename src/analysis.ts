@@ -5,9 +5,10 @@ import path from 'node:path';
 import { computeChecksums, offlineIdentity, type ExternalIdentity, type ImageChecksumResult } from './checksum/index.js';
 import { loadProject, type Project, type Warning } from './config/index.js';
 import { createFileHasher, loadStatCache, openBuildContext, saveStatCache, type FileHasher } from './context/index.js';
-import type { BuildContext } from './context/types.js';
+import type { BuildContext, ContextEntry } from './context/types.js';
 import { sha256Hex } from './digest.js';
-import type { BuilderKind } from './dockerfile/types.js';
+import { internalError } from './errors.js';
+import type { BuilderKind, ContextRead } from './dockerfile/types.js';
 import { buildGraph, type ImageGraph, type ImageNode } from './graph/index.js';
 import type { ImageReference } from './reference/index.js';
 
@@ -51,24 +52,49 @@ export function loadGraph(options: AnalyzeOptions): { project: Project; graph: I
   return { project, graph };
 }
 
+/** The build contexts of a graph, opened and read once, and the hasher that read their files. */
+export interface ContextReads {
+  readonly hasher: FileHasher;
+  /** The stat cache file to save, or `undefined` when the run keeps none. */
+  readonly cacheFile: string | undefined;
+  /** Returns an image's context, whose selections are read already. */
+  readonly open: (node: ImageNode) => BuildContext;
+}
+
+/**
+ * Opens every build context of the graph and reads what each instruction takes from it, hashing the files.
+ * A caller that waits for the engine does this first, so the reading overlaps with the engine's work and a
+ * missing COPY source is reported before an engine failure, as `hash` would report it.
+ */
+export function readContexts(project: Project, graph: ImageGraph, options: Pick<AnalyzeOptions, 'statCache'>): ContextReads {
+  const cacheFile = (options.statCache ?? true) ? path.join(stateFolder(project.root), STAT_CACHE_FILE) : undefined;
+  const hasher = createFileHasher(cacheFile === undefined ? undefined : loadStatCache(cacheFile));
+  const open = contextOpener(graph, hasher);
+
+  for (const name of graph.order) {
+    const node = graph.images.get(name) ?? internalError(`image ${name} is in the order but not in the graph`);
+    for (const read of node.build.stages.flatMap((stage) => stage.contextReads)) {
+      open(node).select(read);
+    }
+  }
+  return { hasher, cacheFile, open };
+}
+
 /** Computes the checksums of a loaded graph, hashing each build-context file once. */
 export function checksumGraph(
   project: Project,
   graph: ImageGraph,
-  options: Pick<AnalyzeOptions, 'identifyExternal' | 'statCache'>,
+  options: Pick<AnalyzeOptions, 'identifyExternal' | 'statCache'> & { readonly contexts?: ContextReads | undefined },
   warnings: Warning[] = [],
 ): ReadonlyMap<string, ImageChecksumResult> {
-  const useCache = options.statCache ?? true;
-  const cacheFile = path.join(stateFolder(project.root), STAT_CACHE_FILE);
-  const hasher = createFileHasher(useCache ? loadStatCache(cacheFile) : undefined);
-
+  const contexts = options.contexts ?? readContexts(project, graph, options);
   const checksums = computeChecksums(graph, {
-    openContext: contextOpener(graph, hasher),
+    openContext: contexts.open,
     identifyExternal: options.identifyExternal ?? offlineIdentity,
   });
 
-  if (useCache && hasher.cache.needsSave) {
-    writeStatCache(hasher, cacheFile, warnings);
+  if (contexts.cacheFile !== undefined && contexts.hasher.cache.needsSave) {
+    writeStatCache(contexts.hasher, contexts.cacheFile, warnings);
   }
   return checksums;
 }
@@ -95,16 +121,35 @@ function writeStatCache(hasher: FileHasher, cacheFile: string, warnings: Warning
   }
 }
 
-/** Opens each (context, Dockerfile) pair once, because images of one tree often share a context folder. */
+/**
+ * Opens each (context, Dockerfile) pair once, because images of one tree often share a context folder, and
+ * keeps each read's selection, because `readContexts` selects before the checksums are computed.
+ */
 function contextOpener(graph: ImageGraph, hasher: FileHasher): (node: ImageNode) => BuildContext {
   const opened = new Map<string, BuildContext>();
   return (node) => {
     const key = `${node.spec.context}\0${node.spec.dockerfile}`;
     let context = opened.get(key);
     if (context === undefined) {
-      context = openBuildContext({ dir: node.spec.context, dockerfile: node.spec.dockerfile, builder: graph.builder, hasher });
+      context = withKeptSelections(openBuildContext({ dir: node.spec.context, dockerfile: node.spec.dockerfile, builder: graph.builder, hasher }));
       opened.set(key, context);
     }
     return context;
+  };
+}
+
+function withKeptSelections(context: BuildContext): BuildContext {
+  const selections = new Map<ContextRead, readonly ContextEntry[]>();
+  return {
+    dir: context.dir,
+    ignoreFile: context.ignoreFile,
+    select(read: ContextRead): readonly ContextEntry[] {
+      let entries = selections.get(read);
+      if (entries === undefined) {
+        entries = context.select(read);
+        selections.set(read, entries);
+      }
+      return entries;
+    },
   };
 }

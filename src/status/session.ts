@@ -1,6 +1,6 @@
-import { checksumGraph, loadGraph, type Analysis, type AnalyzeOptions } from '../analysis.js';
+import { checksumGraph, loadGraph, readContexts, type Analysis, type AnalyzeOptions, type ContextReads } from '../analysis.js';
 import type { ExternalIdentity } from '../checksum/index.js';
-import type { Warning } from '../config/types.js';
+import type { Project, Warning } from '../config/types.js';
 import { ImagesumError } from '../errors.js';
 import { createEngineClient, type EngineClient, type EngineImage } from '../engine/index.js';
 import type { ImageGraph } from '../graph/types.js';
@@ -32,7 +32,7 @@ export async function analyzeAgainstEngine(options: EngineAnalyzeOptions): Promi
   const engine = createEngineClient({ host: options.host });
   const cancel = new AbortController();
   const listing = await requestBeforeReading(engine, cancel.signal);
-  const { project, graph } = loadGraphOrCancel(options, cancel);
+  const { project, graph, contexts } = readTreeOrCancel(options, cancel);
   const warnings: Warning[] = [...project.warnings];
 
   let index = new EngineImageIndex(await listing.images, options.engineKind);
@@ -45,7 +45,8 @@ export async function analyzeAgainstEngine(options: EngineAnalyzeOptions): Promi
     warnings.push({ message: `external image ${normalizedName(reference)} is not in the engine; the images built on it count as stale`, location: undefined });
   }
 
-  const checksums = checksumGraph(project, graph, { ...options, identifyExternal: (reference) => identifyWith(index, reference) }, warnings);
+  const identifyExternal = (reference: ImageReference) => identifyWith(index, reference);
+  const checksums = checksumGraph(project, graph, { ...options, identifyExternal, contexts }, warnings);
   const statuses = compareWithEngine(graph, checksums, index);
   return { project, graph, checksums, warnings, engine, statuses };
 }
@@ -79,10 +80,14 @@ async function requestBeforeReading(engine: EngineClient, signal: AbortSignal): 
   return { images };
 }
 
-/** Reads the tree, and cancels the pending list request when that fails, so no socket outlives the error. */
-function loadGraphOrCancel(options: EngineAnalyzeOptions, cancel: AbortController): ReturnType<typeof loadGraph> {
+/**
+ * Reads the Dockerfiles and what the builds take from their contexts, and cancels the pending list request
+ * when that fails, so no socket outlives the error.
+ */
+function readTreeOrCancel(options: EngineAnalyzeOptions, cancel: AbortController): { project: Project; graph: ImageGraph; contexts: ContextReads } {
   try {
-    return loadGraph(options);
+    const { project, graph } = loadGraph(options);
+    return { project, graph, contexts: readContexts(project, graph, options) };
   } catch (error) {
     cancel.abort();
     throw error;

@@ -298,6 +298,21 @@ describe('engine that accepts and never replies', () => {
     }
   });
 
+  it('status reports a missing COPY source before a missing engine', async () => {
+    const tree = makeTree({ 'imagesum.yaml': 'images:\n  - dockerfile: app/Dockerfile\n    name: t/app\n', 'app/Dockerfile': 'FROM scratch\nCOPY nothere.txt /x\n' });
+    try {
+      const host = `unix://${join(folder, 'no-engine.sock')}`;
+      await assert.rejects(analyzeAgainstEngine({ cwd: tree.root, host, offline: true, statCache: false }), (error) => {
+        assert.ok(error instanceof ImagesumError, String(error));
+        assert.equal(error.kind, 'context');
+        assert.equal(error.message, 'app/Dockerfile:2: source "nothere.txt" not found in the build context; check the path and the ignore file');
+        return true;
+      });
+    } finally {
+      tree.remove();
+    }
+  });
+
   // The guard only ends a hang: an uncancelled request would stay open until the client's 60 s timeout.
   it('status closes the list request when the config fails', { timeout: 30_000 }, async () => {
     const engine = await silentEngine();
