@@ -9,6 +9,7 @@ import { dependenciesOf, fail, neededStageIndexes, planStages, sourceReference, 
 import type { Dependency, StagePlan } from './stages.js';
 import type {
   BaseImageFacts,
+  ImageUse,
   Instruction,
   ParsedDockerfile,
   ResolveOptions,
@@ -75,7 +76,33 @@ export function resolveBuild(parsed: ParsedDockerfile, options: ResolveOptions):
     stages: [...finished.values()].map((stage) => stage.resolved),
     targetIndex: target,
     globalArgs: usedGlobalArgs(context, needed, finished),
+    skippedStageImages: options.builder === 'classic' ? skippedStageImages(plans, ownDependencies, needed, target) : [],
   };
+}
+
+/** Lists the images that stages before the target read although the target does not need those stages. */
+function skippedStageImages(
+  plans: readonly StagePlan[],
+  ownDependencies: readonly (readonly Dependency[])[],
+  needed: ReadonlySet<number>,
+  target: number,
+): ImageUse[] {
+  const uses: ImageUse[] = [];
+  for (const plan of plans.slice(0, target)) {
+    const index = plan.stage.index;
+    if (needed.has(index)) {
+      continue;
+    }
+    if (plan.base.kind === 'image') {
+      uses.push({ reference: plan.base.reference, via: 'FROM', location: plan.stage.from.location });
+    }
+    for (const dependency of ownDependencies[index] ?? []) {
+      if (dependency.source.kind === 'image' && dependency.via === 'COPY --from') {
+        uses.push({ reference: dependency.source.reference, via: dependency.via, location: dependency.instruction.location });
+      }
+    }
+  }
+  return uses;
 }
 
 /** Global ARGs in order: a build arg replaces the default, and a default may read earlier ARGs. */
@@ -155,8 +182,9 @@ function relocateTrigger(trigger: Instruction, from: Instruction): Instruction {
 
 /**
  * Lists what a needed stage reads, its ONBUILD triggers first. Only here are the facts of its base image
- * asked for, because the tree image a skipped stage names may itself be built on this image: asking for
- * it would look like a dependency cycle that the builder never meets.
+ * asked for, because the tree image a skipped stage names may itself be built on this image, which is no
+ * cycle for BuildKit. The classic builder does build such a stage; `skippedStageImages` gives the graph
+ * those images, and the graph reports the cycle.
  */
 function stageDependencies(plan: StagePlan, context: BuildContext, own: readonly Dependency[]): Dependency[] {
   const index = plan.stage.index;

@@ -157,4 +157,10 @@ export interface ResolvedBuild {
   readonly targetIndex: number;
   /** Global ARGs (before the first FROM) that a needed FROM line or stage uses, with effective values. */
   readonly globalArgs: Readonly<Record<string, string | null>>;
+  /**
+   * Images that stages the target does not need read with FROM or `COPY --from`. The classic builder still
+   * builds every stage up to the target, so these images must exist first, but the result does not depend
+   * on them. Always empty for BuildKit, which skips such stages.
+   */
+  readonly skippedStageImages: readonly ImageUse[];
 }

@@ -182,12 +182,11 @@ function makeNode(
   localKeys: ReadonlyMap<string, string>,
 ): ImageNode {
   const links: ImageLink[] = [];
-  for (const stage of build.stages) {
-    const uses = stage.base.kind === 'image' ? [stage.base.use, ...stage.imageUses] : stage.imageUses;
-    for (const use of uses) {
-      const reference = parseReference(use.reference, use.location);
-      links.push({ use, reference, local: localKeys.get(matchKey(reference)) });
-    }
+  // Images of skipped stages are linked too: they order the builds, though no checksum reads them.
+  const stageUses = build.stages.flatMap((stage) => (stage.base.kind === 'image' ? [stage.base.use, ...stage.imageUses] : stage.imageUses));
+  for (const use of [...stageUses, ...build.skippedStageImages]) {
+    const reference = parseReference(use.reference, use.location);
+    links.push({ use, reference, local: localKeys.get(matchKey(reference)) });
   }
 
   const dependsOn = [...new Set(links.flatMap((link) => (link.local === undefined ? [] : [link.local])))].sort();

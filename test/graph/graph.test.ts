@@ -94,6 +94,37 @@ describe('graph edges', () => {
     }
   });
 
+  it('orders classic builds after images of skipped stages', () => {
+    // The classic builder builds every stage up to the target, so it needs t/b and t/c first; BuildKit skips them.
+    const files = {
+      'a/Dockerfile': 'FROM t/b AS unused\nCOPY --from=t/c /x /x\nFROM scratch\nCOPY a.txt /a.txt\n',
+      'a/a.txt': 'a',
+      'b/Dockerfile': 'FROM scratch\n',
+      'c/Dockerfile': 'FROM scratch\n',
+    };
+    const classicConfig = `builder: classic\n${CONFIG}`;
+    const classic = analyzeTree({ ...files, 'imagesum.yaml': classicConfig });
+    assert.deepEqual(classic.graph.images.get('t/a:latest')?.dependsOn, ['t/b:latest', 't/c:latest']);
+    assert.deepEqual(analyzeTree(files).graph.images.get('t/a:latest')?.dependsOn, []);
+
+    // The skipped stages do not reach the image, so a change to t/b leaves t/a's checksum as it was.
+    const changed = analyzeTree({ ...files, 'imagesum.yaml': classicConfig, 'b/Dockerfile': 'FROM scratch\nENV B=2\n' });
+    assert.notEqual(changed.checksums.get('t/b:latest')?.checksum, classic.checksums.get('t/b:latest')?.checksum);
+    assert.equal(changed.checksums.get('t/a:latest')?.checksum, classic.checksums.get('t/a:latest')?.checksum);
+  });
+
+  it('reports a cycle through a skipped stage for the classic builder only', () => {
+    const files = {
+      'a/Dockerfile': 'FROM t/b AS unused\nFROM scratch\n',
+      'b/Dockerfile': 'FROM t/a\n',
+    };
+    assert.deepEqual(analyzeTree(files).graph.order, ['t/a:latest', 't/b:latest']);
+    assert.equal(
+      graphError({ ...files, 'imagesum.yaml': `builder: classic\n${CONFIG}` }),
+      'dependency cycle: t/a:latest -> t/b:latest (a/Dockerfile:1) -> t/a:latest (b/Dockerfile:1); an image cannot build FROM itself or its own descendants',
+    );
+  });
+
   it('resolves a chain of 10,000 bases', () => {
     // Each image names the next one as its base, and names sort so every child comes before its base.
     const depth = 10_000;
