@@ -58,6 +58,7 @@ describe('build against a real engine', { skip, concurrency: 1 }, () => {
       offline: true,
       listener: { emit: (event) => events.push({ event, at: performance.now() }) },
     });
+    await cleanup.rememberIds();
     return { summary, events };
   };
   const sorted = (list: readonly string[]) => [...list].sort();

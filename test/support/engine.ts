@@ -82,11 +82,27 @@ export class EngineCleanup {
   private readonly images = new Set<string>();
   private readonly containers = new Set<string>();
   private readonly folders = new Set<string>();
+  /** Images once tagged with a tracked name, oldest first. */
+  private readonly ids = new Set<string>();
 
   constructor(private readonly client: EngineClient = createEngineClient()) {}
 
   trackImage(image: string): void {
     this.images.add(image);
+  }
+
+  /**
+   * Notes the image each tracked name points to now. A rebuild moves the name to a new image and leaves the
+   * old one untagged, so `removeAll` removes the noted images too. Call it after each build.
+   */
+  async rememberIds(): Promise<void> {
+    for (const image of this.images) {
+      const inspected = await this.client.inspectImage(image);
+      if (inspected !== undefined) {
+        this.ids.delete(inspected.id);
+        this.ids.add(inspected.id);
+      }
+    }
   }
 
   trackContainer(container: string): void {
@@ -109,11 +125,17 @@ export class EngineCleanup {
     for (const image of this.images) {
       await this.client.removeImage(image, true).catch((error: unknown) => failures.push(error));
     }
+    // Newest first, so each image goes before the one it was built on. An image that another tag or a
+    // child outside this test still uses cannot be removed without force, and stays.
+    for (const id of [...this.ids].reverse()) {
+      await this.client.removeImage(id, false).catch(() => undefined);
+    }
     for (const folder of this.folders) {
       await rm(folder, { recursive: true, force: true });
     }
     this.containers.clear();
     this.images.clear();
+    this.ids.clear();
     this.folders.clear();
     if (failures.length > 0) {
       throw failures[0];
