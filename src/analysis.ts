@@ -73,8 +73,10 @@ export function readContexts(project: Project, graph: ImageGraph, options: Pick<
 
   for (const name of graph.order) {
     const node = graph.images.get(name) ?? internalError(`image ${name} is in the order but not in the graph`);
-    for (const read of node.build.stages.flatMap((stage) => stage.contextReads)) {
-      open(node).select(read);
+    const reads = node.build.stages.flatMap((stage) => stage.contextReads);
+    if (reads.length > 0) {
+      const context = open(node);
+      reads.forEach((read) => context.select(read));
     }
   }
   return { hasher, cacheFile, open };

@@ -191,7 +191,7 @@ function matchChunk(pattern: readonly string[], chunk: Chunk, subject: readonly 
   return failed ? -1 : index;
 }
 
-/** Matches a character against the class that starts after its `[`; returns where the class ends. */
+/** Matches a character against the class that starts after its `[`, and returns where the class ends. */
 function matchClass(pattern: readonly string[], from: number, end: number, character: string, text: string): { matched: boolean; end: number } {
   let at = from;
   let negated = false;

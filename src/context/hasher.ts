@@ -12,7 +12,7 @@ const STABLE_READ_ATTEMPTS = 3;
 /**
  * Hashes regular files for every build context of one run. Each absolute path is hashed at most once per
  * run, and a digest from the persistent stat cache is reused when size, mtime, ctime and inode all match
- * (racy entries are never saved; see `RACY_WINDOW_NS`).
+ * (racy entries are never saved, see `RACY_WINDOW_NS`).
  */
 export class FileHasher {
   readonly cache: StatCache;
@@ -41,7 +41,7 @@ export class FileHasher {
   }
 
   private readDigest(absolutePath: string, known: StatKey | undefined): FileDigest {
-    // A cache hit needs at most one stat call; open, fstat and close cost three, which showed in warm profiles.
+    // A cache hit needs at most one stat call, while open, fstat and close cost three, which showed in warm profiles.
     const key = known ?? statKeyOrUndefined(absolutePath);
     const cached = key === undefined ? undefined : this.cache.lookup(absolutePath, key);
     if (cached !== undefined) {

@@ -16,7 +16,7 @@ interface CacheEntry {
   /** The stat key as `size:mtimeNs:ctimeNs:ino`, compared as text so that loading parses no numbers. */
   readonly key: string;
   readonly digest: FileDigest;
-  /** The stat of an entry recorded in this run, for the racy check when saving; loaded entries passed it. */
+  /** The stat of an entry recorded in this run, for the racy check when saving. Loaded entries passed it. */
   readonly recorded?: StatKey;
 }
 
@@ -128,7 +128,7 @@ export class StatCache {
   }
 }
 
-/** Decodes `{ entries: [[path, key, digest], ...] }`; returns `undefined` when any part has another shape. */
+/** Decodes `{ entries: [[path, key, digest], ...] }`, or returns `undefined` when any part has another shape. */
 function decodeBody(value: unknown): Map<string, CacheEntry> | undefined {
   const entries = typeof value === 'object' && value !== null ? (value as { entries?: unknown }).entries : undefined;
   if (!Array.isArray(entries)) {

@@ -25,7 +25,7 @@ interface BuildContext {
   readonly options: ResolveOptions;
   readonly globals: VariableScope;
   readonly plans: readonly StagePlan[];
-  /** Filled for the needed stages only, as the search for them goes. */
+  /** Base image facts of the needed stages only, filled as the search finds them, like `triggers`. */
   readonly baseFacts: Map<number, BaseImageFacts | undefined>;
   readonly triggers: Map<number, readonly Instruction[]>;
 }
@@ -181,10 +181,10 @@ function relocateTrigger(trigger: Instruction, from: Instruction): Instruction {
 }
 
 /**
- * Lists what a needed stage reads, its ONBUILD triggers first. Only here are the facts of its base image
- * asked for, because the tree image a skipped stage names may itself be built on this image, which is no
- * cycle for BuildKit. The classic builder does build such a stage; `skippedStageImages` gives the graph
- * those images, and the graph reports the cycle.
+ * Records a needed stage's base image facts and ONBUILD triggers in the context, and lists what the stage
+ * reads, triggers first. Facts are requested only for needed stages, because the tree image a skipped stage
+ * names may be built on this image, which is no cycle for BuildKit. The classic builder builds such a stage,
+ * so `skippedStageImages` gives the graph those images and the graph reports the cycle.
  */
 function stageDependencies(plan: StagePlan, context: BuildContext, own: readonly Dependency[]): Dependency[] {
   const index = plan.stage.index;

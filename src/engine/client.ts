@@ -28,7 +28,7 @@ export interface PullOptions {
 export interface ListOptions {
   /** Called once the request is on the socket, so a caller can do other work while the engine prepares the response. */
   readonly onSent?: (() => void) | undefined;
-  /** Aborts the request; the returned promise then rejects. */
+  /** A signal that aborts the request, after which the returned promise rejects. */
   readonly signal?: AbortSignal | undefined;
 }
 

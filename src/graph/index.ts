@@ -31,7 +31,7 @@ export function buildGraph(project: Project, options: BuildGraphOptions = {}): I
 
   const resolved = new Map<string, ImageNode>();
   const waiting = new Set<string>();
-  // Names sorted, so that which image of a cycle resolves without its base's facts does not depend on the config's order.
+  // Sorted names keep the image of a cycle that resolves without its base's facts independent of the config's order.
   const stack = project.images.map((spec) => spec.name).sort(compareCodeUnits).reverse();
   while (stack.length > 0) {
     const name = stack[stack.length - 1] as string;
@@ -61,7 +61,7 @@ export function buildGraph(project: Project, options: BuildGraphOptions = {}): I
 /** A resolved image, or the tree image it starts from that must be resolved first. */
 type ResolveOutcome = { readonly kind: 'resolved'; readonly node: ImageNode } | { readonly kind: 'needs'; readonly base: string };
 
-/** Thrown out of the base lookup to stop a resolve whose base is not resolved yet; never escapes `tryResolve`. */
+/** A signal thrown out of the base lookup to stop a resolve whose base is not resolved yet. `tryResolve` catches it. */
 class BaseNotResolved {
   constructor(readonly base: string) {}
 }

@@ -53,7 +53,7 @@ export async function analyzeAgainstEngine(options: EngineAnalyzeOptions): Promi
 
 /**
  * How long reading the tree waits for the list request to be written. A local socket takes a few
- * milliseconds; an engine address that does not accept the connection must not hold up a config error.
+ * milliseconds, and an engine address that does not accept the connection must not hold up a config error.
  */
 const SEND_WAIT_MS = 100;
 
@@ -65,11 +65,10 @@ const SEND_WAIT_MS = 100;
  * function does not wait for it.
  */
 async function requestBeforeReading(engine: EngineClient, signal: AbortSignal): Promise<{ readonly images: Promise<EngineImage[]> }> {
-  let sent: () => void = () => undefined;
+  let images: Promise<EngineImage[]> = Promise.resolve([]);
   const written = new Promise<void>((resolve) => {
-    sent = resolve;
+    images = engine.listAllImages({ onSent: resolve, signal });
   });
-  const images = engine.listAllImages({ onSent: () => sent(), signal });
 
   let timer: NodeJS.Timeout | undefined;
   const waited = new Promise<void>((resolve) => {

@@ -120,7 +120,7 @@ test('stat cache rejects valid checksum bad shape', () => {
   }
 });
 
-test('stat cache keeps a file dated before 1970', () => {
+test('stat cache keeps pre-1970 files', () => {
   const root = makeTree({ 'a.txt': 'alpha', 'old.txt': 'old' });
   try {
     const cacheFile = join(root, 'cache');
@@ -178,7 +178,7 @@ test('hasher reads large file', () => {
   }
 });
 
-test('stat cache needs saving only after a change', () => {
+test('stat cache saves only after changes', () => {
   assert.equal(new StatCache().needsSave, true);
   afterFirstRun(saveAsIfLater, (file, cacheFile) => {
     const hit = createFileHasher(loadStatCache(cacheFile));
@@ -192,7 +192,7 @@ test('stat cache needs saving only after a change', () => {
   });
 });
 
-test('hasher stats again after a stale known stat', () => {
+test('hasher rechecks a stale known stat', () => {
   afterFirstRun(saveAsIfLater, (file, cacheFile) => {
     const stats = statSync(file, { bigint: true });
     const staleKey = { size: stats.size, mtimeNs: stats.mtimeNs - 1n, ctimeNs: stats.ctimeNs, ino: stats.ino };

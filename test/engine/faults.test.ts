@@ -266,7 +266,7 @@ describe('engine connection errors', () => {
 });
 
 describe('engine that accepts and never replies', () => {
-  /** Starts a unix-socket server that reads requests and never replies; `hungUp` resolves when a client hangs up. */
+  /** Starts a unix-socket server that reads requests and never replies. `hungUp` resolves when a client hangs up. */
   async function silentEngine(): Promise<{ host: string; hungUp: Promise<void>; close: () => Promise<void> }> {
     const silentPath = join(folder, `silent-${process.hrtime.bigint()}.sock`);
     let hangUp: () => void = () => undefined;
@@ -298,7 +298,7 @@ describe('engine that accepts and never replies', () => {
     }
   });
 
-  it('status reports a missing COPY source before a missing engine', async () => {
+  it('status reports context before engine', async () => {
     const tree = makeTree({ 'imagesum.yaml': 'images:\n  - dockerfile: app/Dockerfile\n    name: t/app\n', 'app/Dockerfile': 'FROM scratch\nCOPY nothere.txt /x\n' });
     try {
       const host = `unix://${join(folder, 'no-engine.sock')}`;
@@ -314,7 +314,7 @@ describe('engine that accepts and never replies', () => {
   });
 
   // The guard only ends a hang: an uncancelled request would stay open until the client's 60 s timeout.
-  it('status closes the list request when the config fails', { timeout: 30_000 }, async () => {
+  it('status cancels list on config error', { timeout: 30_000 }, async () => {
     const engine = await silentEngine();
     const tree = makeTree({ 'imagesum.yaml': 'images:\n  - dockerfile: missing/Dockerfile\n    name: t/a\n' });
     try {
