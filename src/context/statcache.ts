@@ -1,16 +1,11 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, type BigIntStats } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 import type { FileDigest } from '../digest.js';
+import { currentTimeNs, isSafelyOlder, statKeyText, writeFileAtomically, type StatKey } from '../state-files.js';
 
-/** File facts that must all be unchanged before a stored digest is reused. Times are in nanoseconds. */
-export interface StatKey {
-  readonly size: bigint;
-  readonly mtimeNs: bigint;
-  readonly ctimeNs: bigint;
-  readonly ino: bigint;
-}
+export { RACY_WINDOW_NS, statKeyOf, type StatKey } from '../state-files.js';
 
 interface CacheEntry {
   /** The stat key as `size:mtimeNs:ctimeNs:ino`, compared as text so that loading parses no numbers. */
@@ -22,14 +17,6 @@ interface CacheEntry {
 
 const MAGIC = 'imagesum-stat-cache';
 export const STAT_CACHE_VERSION = 2;
-
-/**
- * How much older than the cache's write time a file's mtime and ctime must be before its digest is saved.
- * A file changed within this window of the write may keep the same timestamps after a further change (git
- * calls this a racy entry), so it is left out and hashed again next time. Two seconds covers filesystems
- * that store times in whole seconds, and FAT's two-second steps.
- */
-export const RACY_WINDOW_NS = 2_000_000_000n;
 
 const DIGEST_PATTERN = /^[0-9a-f]{64}$/;
 // Times before 1970 are negative, and one such file must not make the whole cache unreadable.
@@ -70,7 +57,7 @@ export class StatCache {
    */
   lookup(path: string, key: StatKey): FileDigest | undefined {
     const entry = this.entries.get(path);
-    if (entry === undefined || entry.recorded !== undefined || entry.key !== keyText(key)) {
+    if (entry === undefined || entry.recorded !== undefined || entry.key !== statKeyText(key)) {
       return undefined;
     }
     return entry.digest;
@@ -78,17 +65,16 @@ export class StatCache {
 
   /** Stores a digest, which the next save keeps unless the file changed within the racy window of the save. */
   record(path: string, key: StatKey, digest: FileDigest): void {
-    this.entries.set(path, { key: keyText(key), digest, recorded: key });
+    this.entries.set(path, { key: statKeyText(key), digest, recorded: key });
     this.changed = true;
   }
 
   /** Encodes the cache as saved at `writtenAtNs`, leaving out entries recorded within the racy window of it. */
   serialize(writtenAtNs: bigint): string {
-    const trustedBeforeNs = writtenAtNs - RACY_WINDOW_NS;
     const rows: [string, string, string][] = [];
     for (const [path, entry] of this.entries) {
       const stat = entry.recorded;
-      if (stat === undefined || (stat.mtimeNs < trustedBeforeNs && stat.ctimeNs < trustedBeforeNs)) {
+      if (stat === undefined || isSafelyOlder(stat, writtenAtNs)) {
         rows.push([path, entry.key, entry.digest]);
       }
     }
@@ -175,46 +161,7 @@ export function loadStatCache(file: string): StatCache {
  */
 export function saveStatCache(cache: StatCache, file: string): void {
   const writtenAtNs = currentTimeNs(dirname(file));
-  const text = cache.serialize(writtenAtNs);
-  const temporary = join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  const descriptor = openSync(temporary, 'wx', 0o644);
-  try {
-    writeSync(descriptor, text);
-    fsyncSync(descriptor);
-  } catch (error) {
-    closeSync(descriptor);
-    unlinkSync(temporary);
-    throw error;
-  }
-  closeSync(descriptor);
-  try {
-    renameSync(temporary, file);
-  } catch (error) {
-    unlinkSync(temporary);
-    throw error;
-  }
-}
-
-/**
- * Returns the later of the wall clock and the folder's ctime, in ns. File times come from the kernel's
- * clock, which may run slightly ahead of `Date.now()` at millisecond resolution.
- */
-function currentTimeNs(folder: string): bigint {
-  const wallClock = BigInt(Date.now()) * 1_000_000n;
-  try {
-    const folderCtime = statSync(folder, { bigint: true }).ctimeNs;
-    return folderCtime > wallClock ? folderCtime : wallClock;
-  } catch {
-    return wallClock;
-  }
-}
-
-export function statKeyOf(stats: BigIntStats): StatKey {
-  return { size: stats.size, mtimeNs: stats.mtimeNs, ctimeNs: stats.ctimeNs, ino: stats.ino };
-}
-
-function keyText(key: StatKey): string {
-  return `${key.size}:${key.mtimeNs}:${key.ctimeNs}:${key.ino}`;
+  writeFileAtomically(file, cache.serialize(writtenAtNs), { flush: true });
 }
 
 function sha256(text: string): string {
