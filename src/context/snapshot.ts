@@ -29,7 +29,11 @@ export class ContextSnapshot {
     readonly root: string,
     ignore: IgnoreMatcher,
   ) {
-    this.walk('', root, ignore);
+    const stats = lstatOrRaise(root);
+    if (!stats.isDirectory()) {
+      throw new ImagesumError('context', `build context ${root} is not a folder; pass a folder as the context`);
+    }
+    this.walk('', root, stats, ignore);
   }
 
   get(path: string): SnapshotNode | undefined {
@@ -54,12 +58,8 @@ export class ContextSnapshot {
     }
   }
 
-  private walk(path: string, absolute: string, ignore: IgnoreMatcher): void {
-    const stats = lstatOrRaise(absolute);
-    if (!stats.isDirectory()) {
-      throw new ImagesumError('context', `build context ${absolute} is not a folder; pass a folder as the context`);
-    }
-
+  /** Walks a folder whose `lstat` the caller took, so each path is stat'ed once. */
+  private walk(path: string, absolute: string, stats: BigIntStats, ignore: IgnoreMatcher): void {
     const names = sortAsBytes(readFolder(absolute));
     const kept: string[] = [];
     const node: SnapshotNode = { path, absolute, kind: 'directory', mode: Number(stats.mode) & 0o7777, children: kept };
@@ -79,7 +79,7 @@ export class ContextSnapshot {
 
       kept.push(name);
       if (isFolder) {
-        this.walk(entryPath, entryAbsolute, ignore);
+        this.walk(entryPath, entryAbsolute, entryStats, ignore);
       } else {
         this.nodes.set(entryPath, leafNode(entryPath, entryAbsolute, entryStats));
       }
