@@ -9,10 +9,13 @@ import type { BuildContext, ContextEntry } from './context/types.js';
 import { sha256Hex } from './digest.js';
 import { internalError } from './errors.js';
 import type { BuilderKind, ContextRead } from './dockerfile/types.js';
+import { codeDigest } from './code-identity.js';
 import { buildGraph, type ImageGraph, type ImageNode } from './graph/index.js';
+import { buildGraphCached } from './graph/cache.js';
 import type { ImageReference } from './reference/index.js';
 
 const STAT_CACHE_FILE = 'stat-cache.json';
+const GRAPH_CACHE_FILE = 'graph-cache.bin';
 
 /**
  * Returns the folder for a project's stat cache and build logs: `$IMAGESUM_CACHE_DIR`, else the user's cache folder,
@@ -35,6 +38,11 @@ export interface AnalyzeOptions {
   readonly identifyExternal?: ((reference: ImageReference) => ExternalIdentity) | undefined;
   /** Reads and writes the stat cache in `stateFolder(root)`, so unchanged files are not read again. Default: true. */
   readonly statCache?: boolean | undefined;
+  /**
+   * Reads and writes the graph cache in `stateFolder(root)`, so that a run whose config and Dockerfiles are
+   * unchanged skips parsing them. Build contexts are read every run either way. Default: true.
+   */
+  readonly graphCache?: boolean | undefined;
 }
 
 /** The images of a tree, how they depend on each other, and their checksums. */
@@ -45,11 +53,28 @@ export interface Analysis {
   readonly warnings: readonly Warning[];
 }
 
-/** Reads the config and the Dockerfiles and links the images. Touches no build-context file. */
-export function loadGraph(options: AnalyzeOptions): { project: Project; graph: ImageGraph } {
+/** A loaded config, its graph, and the config's warnings with any of loading the graph. */
+export interface LoadedGraph {
+  readonly project: Project;
+  readonly graph: ImageGraph;
+  readonly warnings: readonly Warning[];
+}
+
+/** Reads the config and the Dockerfiles (or the graph cache) and links the images. Touches no build-context file. */
+export function loadGraph(options: AnalyzeOptions): LoadedGraph {
   const project = loadProject({ cwd: options.cwd, configFile: options.configFile, builder: options.builder });
-  const graph = buildGraph(project, { buildPlatform: options.buildPlatform });
-  return { project, graph };
+  const graphOptions = { buildPlatform: options.buildPlatform };
+  if (!(options.graphCache ?? true)) {
+    return { project, graph: buildGraph(project, graphOptions), warnings: project.warnings };
+  }
+
+  const file = path.join(stateFolder(project.root), GRAPH_CACHE_FILE);
+  const cached = buildGraphCached(project, graphOptions, { file, codeDigest: codeDigest() });
+  const warnings = [...project.warnings];
+  if (cached.saveError !== undefined) {
+    warnings.push({ message: `cannot save the graph cache ${file}: ${cached.saveError}; Dockerfiles will be read again next time`, location: undefined });
+  }
+  return { project, graph: cached.graph, warnings };
 }
 
 /** The build contexts of a graph, opened and read once, and the hasher that read their files. */
@@ -103,8 +128,9 @@ export function checksumGraph(
 
 /** Loads the graph and computes every checksum. */
 export function analyze(options: AnalyzeOptions): Analysis {
-  const { project, graph } = loadGraph(options);
-  const warnings = [...project.warnings];
+  const loaded = loadGraph(options);
+  const { project, graph } = loaded;
+  const warnings = [...loaded.warnings];
   const checksums = checksumGraph(project, graph, options, warnings);
   return { project, graph, checksums, warnings };
 }

@@ -3,7 +3,7 @@
  * reads), graph (how images depend on each other), context and checksum (what the inputs hash to), then
  * status and build against an engine. The `imagesum` command is a thin layer over these functions.
  */
-export { analyze, checksumGraph, loadGraph, readContexts, stateFolder, type Analysis, type AnalyzeOptions, type ContextReads } from './analysis.js';
+export { analyze, checksumGraph, loadGraph, readContexts, stateFolder, type Analysis, type AnalyzeOptions, type ContextReads, type LoadedGraph } from './analysis.js';
 export { buildImages, type BuildEvent, type BuildListener, type BuildOptions, type BuildSummary, type FailurePolicy, type PlannedBuild } from './build/index.js';
 export { selectImages } from './build/select.js';
 export { MANIFEST_VERSION, type ExternalIdentity, type ImageChecksumResult, type InputManifest } from './checksum/index.js';

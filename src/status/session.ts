@@ -32,8 +32,8 @@ export async function analyzeAgainstEngine(options: EngineAnalyzeOptions): Promi
   const engine = createEngineClient({ host: options.host });
   const cancel = new AbortController();
   const listing = await requestBeforeReading(engine, cancel.signal);
-  const { project, graph, contexts } = readTreeOrCancel(options, cancel);
-  const warnings: Warning[] = [...project.warnings];
+  const { project, graph, contexts, loadWarnings } = readTreeOrCancel(options, cancel);
+  const warnings: Warning[] = [...loadWarnings];
 
   let index = new EngineImageIndex(await listing.images, options.engineKind);
   const missing = missingExternalImages(graph, index);
@@ -83,10 +83,13 @@ async function requestBeforeReading(engine: EngineClient, signal: AbortSignal): 
  * Reads the Dockerfiles and what the builds take from their contexts, and cancels the pending list request
  * when that fails, so no socket outlives the error.
  */
-function readTreeOrCancel(options: EngineAnalyzeOptions, cancel: AbortController): { project: Project; graph: ImageGraph; contexts: ContextReads } {
+function readTreeOrCancel(
+  options: EngineAnalyzeOptions,
+  cancel: AbortController,
+): { project: Project; graph: ImageGraph; contexts: ContextReads; loadWarnings: readonly Warning[] } {
   try {
-    const { project, graph } = loadGraph(options);
-    return { project, graph, contexts: readContexts(project, graph, options) };
+    const { project, graph, warnings } = loadGraph(options);
+    return { project, graph, contexts: readContexts(project, graph, options), loadWarnings: warnings };
   } catch (error) {
     cancel.abort();
     throw error;

@@ -1,0 +1,231 @@
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { deserialize, serialize } from 'node:v8';
+
+import type { ImageSpec, Project } from '../config/types.js';
+import { canonicalJson, sha256Hex } from '../digest.js';
+import { isProxyArg } from '../dockerfile/index.js';
+import { currentTimeNs, isSafelyOlder, statKeyOf, statKeyText, writeFileAtomically } from '../state-files.js';
+import { buildGraph, hostPlatform, type BuildGraphOptions } from './index.js';
+import type { ImageGraph, ImageNode } from './types.js';
+
+const MAGIC = 'imagesum-graph-cache';
+export const GRAPH_CACHE_VERSION = 1;
+
+export interface GraphCacheOptions {
+  /** The cache file, in the project's state folder. */
+  readonly file: string;
+  /** Digest of the running code (`codeDigest`), because a graph built by other code must never be reused. */
+  readonly codeDigest: string;
+  /** Returns the time in ns that the racy window counts back from. Default: the clock; tests pass a later time. */
+  readonly now?: (() => bigint) | undefined;
+}
+
+/** A graph and where it came from, for reports and tests. */
+export interface CachedGraph {
+  readonly graph: ImageGraph;
+  /** Whether the graph came from the cache file rather than from reading the Dockerfiles. */
+  readonly reused: boolean;
+  /** Reason a cache file that was present could not be used, or `undefined`. */
+  readonly rejection: string | undefined;
+  /** Reason the graph could not be saved for the next run, or `undefined`. */
+  readonly saveError: string | undefined;
+}
+
+/** An image node without its spec, which is taken from the config each run. */
+type StoredNode = Omit<ImageNode, 'spec'>;
+
+interface CacheBody {
+  /** Digest of everything besides the Dockerfiles that the graph is built from; see `cacheKey`. */
+  readonly key: string;
+  /** Every Dockerfile read, by absolute path, with its stat key as text. */
+  readonly dockerfiles: readonly (readonly [string, string])[];
+  readonly order: readonly string[];
+  readonly nodes: readonly StoredNode[];
+}
+
+/**
+ * Returns the graph of an earlier run when the config, the options, the code and every Dockerfile's stat key
+ * are unchanged, else builds the graph and saves it for the next run. Reading a few thousand Dockerfiles
+ * and resolving their builds takes most of a warm run, while the stat keys take a few milliseconds.
+ *
+ * Build-context files are not part of the graph, and the checksums are computed from them every run. A
+ * Dockerfile changed within `RACY_WINDOW_NS` of the save is not trusted, so no graph is saved then.
+ */
+export function buildGraphCached(project: Project, options: BuildGraphOptions, cache: GraphCacheOptions): CachedGraph {
+  // Proxy args may carry credentials, and an ENV that expands one would put its value in the saved graph.
+  if (project.images.some(hasProxyArg)) {
+    return { graph: buildGraph(project, options), reused: false, rejection: undefined, saveError: undefined };
+  }
+
+  const key = cacheKey(project, options, cache.codeDigest);
+  const dockerfiles = [...new Set(project.images.map((spec) => spec.dockerfile))].sort();
+  const loaded = readCache(cache.file);
+  if (loaded.body !== undefined && loaded.body.key === key && sameStats(loaded.body.dockerfiles, dockerfiles)) {
+    const graph = attachSpecs(loaded.body, project);
+    if (graph !== undefined) {
+      return { graph, reused: true, rejection: undefined, saveError: undefined };
+    }
+  }
+
+  const before = statTexts(dockerfiles);
+  const graph = buildGraph(project, options);
+  const saveError = before === undefined ? undefined : saveIfSettled(cache, { key, dockerfiles: before, order: graph.order, nodes: storedNodes(graph) });
+  return { graph, reused: false, rejection: loaded.rejection, saveError };
+}
+
+function hasProxyArg(spec: ImageSpec): boolean {
+  return Object.keys(spec.args).some(isProxyArg);
+}
+
+/**
+ * Digests what a graph is built from besides the Dockerfiles' bytes: the code, this V8's serialisation
+ * format, the build platform for the automatic args, and the whole config as loaded. The config gives the
+ * root, the builder and every image's paths, args, target and platform, which decide how each build resolves.
+ */
+function cacheKey(project: Project, options: BuildGraphOptions, codeDigest: string): string {
+  return sha256Hex(
+    canonicalJson({
+      version: GRAPH_CACHE_VERSION,
+      code: codeDigest,
+      v8: process.versions.v8,
+      buildPlatform: options.buildPlatform ?? hostPlatform(),
+      root: project.root,
+      builder: project.builder,
+      images: project.images,
+    }),
+  );
+}
+
+/** Stats every Dockerfile, following symlinks as reading it does; `undefined` when one is missing. */
+function statTexts(files: readonly string[]): [string, string][] | undefined {
+  const texts: [string, string][] = [];
+  for (const file of files) {
+    const stats = statSync(file, { bigint: true, throwIfNoEntry: false });
+    if (stats === undefined) {
+      return undefined;
+    }
+    texts.push([file, statKeyText(statKeyOf(stats))]);
+  }
+  return texts;
+}
+
+function sameStats(stored: readonly (readonly [string, string])[], files: readonly string[]): boolean {
+  if (stored.length !== files.length) {
+    return false;
+  }
+  return stored.every(([file, text], index) => {
+    if (file !== files[index]) {
+      return false;
+    }
+    const stats = statSync(file, { bigint: true, throwIfNoEntry: false });
+    return stats !== undefined && statKeyText(statKeyOf(stats)) === text;
+  });
+}
+
+function storedNodes(graph: ImageGraph): StoredNode[] {
+  return graph.order.map((name) => {
+    const { spec: _spec, ...stored } = graph.images.get(name) as ImageNode;
+    return stored;
+  });
+}
+
+/** Rebuilds the graph with this run's spec objects; `undefined` when the names do not match the config. */
+function attachSpecs(body: CacheBody, project: Project): ImageGraph | undefined {
+  const specs = new Map(project.images.map((spec) => [spec.name, spec]));
+  if (body.order.length !== specs.size || body.nodes.length !== specs.size) {
+    return undefined;
+  }
+
+  const images = new Map<string, ImageNode>();
+  for (const [index, name] of body.order.entries()) {
+    const spec = specs.get(name);
+    const stored = body.nodes[index];
+    if (spec === undefined || stored === undefined) {
+      return undefined;
+    }
+    images.set(name, { spec, ...stored });
+  }
+  return { root: project.root, builder: project.builder, images, order: body.order };
+}
+
+/**
+ * Saves the graph when every Dockerfile is unchanged since before it was read and older than the racy
+ * window. Returns the reason when the file cannot be written, which costs the next run only time.
+ */
+function saveIfSettled(cache: GraphCacheOptions, body: CacheBody): string | undefined {
+  const file = cache.file;
+  const folder = path.dirname(file);
+  const writtenAtNs = cache.now === undefined ? currentTimeNs(folder) : cache.now();
+  const after = statTexts(body.dockerfiles.map(([dockerfile]) => dockerfile));
+  const settled = after !== undefined && after.every(([, text], index) => text === body.dockerfiles[index]?.[1] && isSettled(text, writtenAtNs));
+  if (!settled) {
+    return undefined;
+  }
+
+  try {
+    mkdirSync(folder, { recursive: true });
+    const data = Buffer.from(serialize(body));
+    const header = Buffer.from(`${MAGIC} ${GRAPH_CACHE_VERSION} ${sha256Hex(data)}\n`);
+    writeFileAtomically(file, Buffer.concat([header, data]), { flush: false });
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+function isSettled(statText: string, writtenAtNs: bigint): boolean {
+  const [size, mtimeNs, ctimeNs, ino] = statText.split(':').map(BigInt) as [bigint, bigint, bigint, bigint];
+  return isSafelyOlder({ size, mtimeNs, ctimeNs, ino }, writtenAtNs);
+}
+
+/**
+ * Reads the cache file. A missing file gives neither a body nor a rejection. Another magic or version, a
+ * bad checksum or an undecodable body gives a rejection, and the caller builds the graph from the
+ * Dockerfiles. Saves are not flushed, so a crash can leave a truncated file, which the checksum catches.
+ */
+function readCache(file: string): { body: CacheBody | undefined; rejection: string | undefined } {
+  let data: Buffer;
+  try {
+    data = readFileSync(file);
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    return { body: undefined, rejection: missing ? undefined : `unreadable: ${error instanceof Error ? error.message : String(error)}` };
+  }
+
+  const newline = data.indexOf(0x0a);
+  const header = data.subarray(0, newline < 0 ? 0 : newline).toString('latin1').split(' ');
+  if (newline < 0 || header.length !== 3 || header[0] !== MAGIC) {
+    return { body: undefined, rejection: 'not an imagesum graph cache' };
+  }
+  if (header[1] !== String(GRAPH_CACHE_VERSION)) {
+    return { body: undefined, rejection: `unsupported version ${header[1] ?? ''}` };
+  }
+  const bytes = data.subarray(newline + 1);
+  if (header[2] !== sha256Hex(bytes)) {
+    return { body: undefined, rejection: 'checksum mismatch (truncated or damaged)' };
+  }
+
+  try {
+    const body: unknown = deserialize(bytes);
+    return isCacheBody(body) ? { body, rejection: undefined } : { body: undefined, rejection: 'body has an unexpected shape' };
+  } catch {
+    return { body: undefined, rejection: 'body cannot be decoded' };
+  }
+}
+
+/** Checks the outer shape only: a body whose key matches was written by this same code. */
+function isCacheBody(value: unknown): value is CacheBody {
+  if (typeof value !== 'object' || value === null) {
+    return false;
+  }
+  const body = value as Record<string, unknown>;
+  return (
+    typeof body['key'] === 'string' &&
+    Array.isArray(body['dockerfiles']) &&
+    body['dockerfiles'].every((row) => Array.isArray(row) && row.length === 2 && typeof row[0] === 'string' && typeof row[1] === 'string') &&
+    Array.isArray(body['order']) &&
+    body['order'].every((name) => typeof name === 'string') &&
+    Array.isArray(body['nodes'])
+  );
+}
