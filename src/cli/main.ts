@@ -37,7 +37,22 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   build: () => import('./commands/build.js'),
 };
 
+/**
+ * Puts NODE_EXTRA_CA_CERTS back where the command's launcher line moved it aside (see scripts/bundle.mjs), so
+ * that the builders imagesum starts see the environment the user set. Node has read its certificates at
+ * start-up already, so this process still runs without them; it makes no TLS connection. Code that opens one
+ * must load the file named here itself.
+ */
+function restoreExtraCertificates(): void {
+  const moved = process.env['IMAGESUM_NODE_EXTRA_CA_CERTS'];
+  if (moved !== undefined) {
+    process.env['NODE_EXTRA_CA_CERTS'] = moved;
+    delete process.env['IMAGESUM_NODE_EXTRA_CA_CERTS'];
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
+  restoreExtraCertificates();
   if (argv.includes('--version')) {
     process.stdout.write(`${readVersion()}\n`);
     return 0;
