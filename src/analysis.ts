@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 
+import { checksumReuse, loadChecksumCache, saveChecksumCache, type ChecksumCache, type ChecksumReuse } from './checksum/cache.js';
 import { computeChecksums, offlineIdentity, type ExternalIdentity, type ImageChecksumResult } from './checksum/index.js';
 import { loadProject, type Project, type Warning } from './config/index.js';
 import { createFileHasher, loadStatCache, openBuildContext, saveStatCache, type FileHasher } from './context/index.js';
@@ -16,6 +17,7 @@ import type { ImageReference } from './reference/index.js';
 
 const STAT_CACHE_FILE = 'stat-cache.json';
 const GRAPH_CACHE_FILE = 'graph-cache.bin';
+const CHECKSUM_CACHE_FILE = 'checksum-cache.json';
 
 /**
  * Returns the folder for a project's stat cache and build logs: `$IMAGESUM_CACHE_DIR`, else the user's cache folder,
@@ -43,6 +45,12 @@ export interface AnalyzeOptions {
    * unchanged skips parsing them. Build contexts are read every run either way. Default: true.
    */
   readonly graphCache?: boolean | undefined;
+  /**
+   * Reads and writes the checksum cache in `stateFolder(root)`, so that an image whose graph node, context
+   * fingerprint, base checksums and external identities all match the last run keeps its checksum without
+   * its files being selected and hashed. Used only with a graph from `loadGraph` that has an `inputsDigest`. Default: true.
+   */
+  readonly checksumCache?: boolean | undefined;
 }
 
 /** The images of a tree, how they depend on each other, and their checksums. */
@@ -82,46 +90,64 @@ export interface ContextReads {
   readonly hasher: FileHasher;
   /** The stat cache file to save, or `undefined` when the run keeps none. */
   readonly cacheFile: string | undefined;
-  /** Returns an image's context, whose selections are read already. */
+  /** Returns an image's context, whose selections are read already unless its checksum can be reused. */
   readonly open: (node: ImageNode) => BuildContext;
+  /** The checksums of the last run and the file they are saved to, or `undefined` when the run keeps none. */
+  readonly checksums: { readonly cache: ChecksumCache; readonly file: string; readonly reuse: ChecksumReuse } | undefined;
 }
 
 /**
  * Opens every build context of the graph and reads what each instruction takes from it, hashing the files.
  * A caller that waits for the engine does this first, so the reading overlaps with the engine's work and a
- * missing COPY source is reported before an engine failure, as `hash` would report it.
+ * missing COPY source is reported before an engine failure, as `hash` would report it. An image whose graph
+ * node and context match the last run's is only walked: its selections succeeded then on the same files.
  */
-export function readContexts(project: Project, graph: ImageGraph, options: Pick<AnalyzeOptions, 'statCache'>): ContextReads {
-  const cacheFile = (options.statCache ?? true) ? path.join(stateFolder(project.root), STAT_CACHE_FILE) : undefined;
-  const hasher = createFileHasher(cacheFile === undefined ? undefined : loadStatCache(cacheFile));
+export function readContexts(project: Project, graph: ImageGraph, options: Pick<AnalyzeOptions, 'statCache' | 'checksumCache'>): ContextReads {
+  const folder = stateFolder(project.root);
+  const cacheFile = (options.statCache ?? true) ? path.join(folder, STAT_CACHE_FILE) : undefined;
+  const hasher = createFileHasher(cacheFile === undefined ? undefined : () => loadStatCache(cacheFile));
   const open = contextOpener(graph, hasher);
+  const checksums = openChecksumCache(graph, options, path.join(folder, CHECKSUM_CACHE_FILE), open);
 
   for (const name of graph.order) {
     const node = graph.images.get(name) ?? internalError(`image ${name} is in the order but not in the graph`);
     const reads = node.build.stages.flatMap((stage) => stage.contextReads);
-    if (reads.length > 0) {
+    if (reads.length > 0 && !(checksums?.reuse.matchesLocally(node) ?? false)) {
       const context = open(node);
       reads.forEach((read) => context.select(read));
     }
   }
-  return { hasher, cacheFile, open };
+  return { hasher, cacheFile, open, checksums };
+}
+
+function openChecksumCache(graph: ImageGraph, options: Pick<AnalyzeOptions, 'checksumCache'>, file: string, open: (node: ImageNode) => BuildContext): ContextReads['checksums'] {
+  if (!(options.checksumCache ?? true) || graph.inputsDigest === undefined) {
+    return undefined;
+  }
+  const cache = loadChecksumCache(file);
+  return { cache, file, reuse: checksumReuse(graph, cache, open) };
 }
 
 /** Computes the checksums of a loaded graph, hashing each build-context file once. */
 export function checksumGraph(
   project: Project,
   graph: ImageGraph,
-  options: Pick<AnalyzeOptions, 'identifyExternal' | 'statCache'> & { readonly contexts?: ContextReads | undefined },
+  options: Pick<AnalyzeOptions, 'identifyExternal' | 'statCache' | 'checksumCache'> & { readonly contexts?: ContextReads | undefined },
   warnings: Warning[] = [],
 ): ReadonlyMap<string, ImageChecksumResult> {
   const contexts = options.contexts ?? readContexts(project, graph, options);
   const checksums = computeChecksums(graph, {
     openContext: contexts.open,
     identifyExternal: options.identifyExternal ?? offlineIdentity,
+    reuse: contexts.checksums?.reuse,
   });
 
-  if (contexts.cacheFile !== undefined && contexts.hasher.cache.needsSave) {
-    writeStatCache(contexts.hasher, contexts.cacheFile, warnings);
+  if (contexts.cacheFile !== undefined && contexts.hasher.cacheLoaded && contexts.hasher.cache.needsSave) {
+    writeCache('stat cache', contexts.cacheFile, warnings, 'files will be read again next time', () => saveStatCache(contexts.hasher.cache, contexts.cacheFile as string));
+  }
+  const saved = contexts.checksums;
+  if (saved !== undefined && saved.cache.needsSave) {
+    writeCache('checksum cache', saved.file, warnings, 'checksums will be computed again next time', () => saveChecksumCache(saved.cache, saved.file));
   }
   return checksums;
 }
@@ -136,16 +162,16 @@ export function analyze(options: AnalyzeOptions): Analysis {
 }
 
 /**
- * Saves the stat cache. A run that cannot write it still has its checksums, so a failure here is a warning:
- * the next run only reads the files again.
+ * Saves a cache file. A run that cannot write it still has its checksums, so a failure here is a warning:
+ * the next run only computes again what the file would have kept.
  */
-function writeStatCache(hasher: FileHasher, cacheFile: string, warnings: Warning[]): void {
+function writeCache(kind: string, file: string, warnings: Warning[], consequence: string, write: () => void): void {
   try {
-    mkdirSync(path.dirname(cacheFile), { recursive: true });
-    saveStatCache(hasher.cache, cacheFile);
+    mkdirSync(path.dirname(file), { recursive: true });
+    write();
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    warnings.push({ message: `cannot save the stat cache ${cacheFile}: ${reason}; files will be read again next time`, location: undefined });
+    warnings.push({ message: `cannot save the ${kind} ${file}: ${reason}; ${consequence}`, location: undefined });
   }
 }
 
@@ -171,6 +197,7 @@ function withKeptSelections(context: BuildContext): BuildContext {
   return {
     dir: context.dir,
     ignoreFile: context.ignoreFile,
+    fingerprint: () => context.fingerprint(),
     select(read: ContextRead): readonly ContextEntry[] {
       let entries = selections.get(read);
       if (entries === undefined) {

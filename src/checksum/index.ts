@@ -5,6 +5,7 @@ import { checksumOfCanonical, compareCodeUnits, sha256Hex, type ImageChecksum } 
 import { isProxyArg } from '../dockerfile/index.js';
 import type { Instruction, ResolvedStage } from '../dockerfile/types.js';
 import { internalError } from '../errors.js';
+import type { ChecksumReuse } from './cache.js';
 import type { ImageGraph, ImageLink, ImageNode } from '../graph/types.js';
 import { normalizedName, type ImageReference } from '../reference/index.js';
 import {
@@ -46,6 +47,8 @@ export interface ComputeChecksumsOptions {
   readonly openContext: (node: ImageNode) => BuildContext;
   /** Identifies an external image; see `offlineIdentity` for the rule without an engine. */
   readonly identifyExternal: (reference: ImageReference) => ExternalIdentity;
+  /** Reuses the checksums of an earlier run whose inputs are unchanged; see `checksumReuse`. */
+  readonly reuse?: ChecksumReuse | undefined;
 }
 
 /**
@@ -54,16 +57,49 @@ export interface ComputeChecksumsOptions {
  */
 export function computeChecksums(graph: ImageGraph, options: ComputeChecksumsOptions): Map<string, ImageChecksumResult> {
   const results = new Map<string, ImageChecksumResult>();
+  const baseChecksum = (base: string): ImageChecksum =>
+    // A missing base checksum would silently drop the base from the key, which is the worst failure here.
+    (results.get(base) ?? internalError(`checksum of base ${base} is needed before it was computed`)).checksum;
+
   for (const name of graph.order) {
     const node = graph.images.get(name) ?? internalError(`image ${name} is in the order but not in the graph`);
-    const manifest = manifestOf(graph, node, results, options);
-    const own = manifest.stages.flatMap((stage) => stage.unverifiable.map((source) => ({ source, base: undefined })));
-    const unverifiable = [...own, ...inherited(node, results, (result) => result.unverifiable)];
-    const ownUnresolved = unresolvedReferences(manifest).map((source) => ({ source, base: undefined }));
-    const unresolvedExternal = [...ownUnresolved, ...inherited(node, results, (result) => result.unresolvedExternal)];
-    results.set(name, { name, checksum: checksumOfCanonical(manifest), manifest, unverifiable, unresolvedExternal });
+    const reused = options.reuse?.find(node, baseChecksum, options.identifyExternal);
+    const manifest = reused === undefined ? manifestOf(graph, node, results, options) : undefined;
+    const checksum = reused ?? checksumOfCanonical(manifest);
+    options.reuse?.record(node, checksum);
+    results.set(name, resultOf(graph, node, checksum, manifest, results, options));
   }
   return results;
+}
+
+/**
+ * Assembles an image's result. A reused checksum comes without its manifest, which is computed when first
+ * read, because only `hash --inputs` and the explanations for changed images need it.
+ */
+function resultOf(
+  graph: ImageGraph,
+  node: ImageNode,
+  checksum: ImageChecksum,
+  computed: InputManifest | undefined,
+  results: ReadonlyMap<string, ImageChecksumResult>,
+  options: ComputeChecksumsOptions,
+): ImageChecksumResult {
+  const own = node.build.stages.flatMap((stage) => stage.unverifiable.map((input) => ({ source: input.source, base: undefined })));
+  const unverifiable = [...own, ...inherited(node, results, (result) => result.unverifiable)];
+  const ownUnresolved = unresolvedReferences(node, options.identifyExternal).map((source) => ({ source, base: undefined }));
+  const unresolvedExternal = [...ownUnresolved, ...inherited(node, results, (result) => result.unresolvedExternal)];
+
+  let manifest = computed;
+  return {
+    name: node.spec.name,
+    checksum,
+    unverifiable,
+    unresolvedExternal,
+    get manifest(): InputManifest {
+      manifest ??= manifestOf(graph, node, results, options);
+      return manifest;
+    },
+  };
 }
 
 /**
@@ -82,13 +118,16 @@ function inherited(
   });
 }
 
-/** Lists the external images of a manifest that are identified by reference only. */
-function unresolvedReferences(manifest: InputManifest): string[] {
+/** Lists the external images that the needed stages read and that are identified by reference only. */
+function unresolvedReferences(node: ImageNode, identify: (reference: ImageReference) => ExternalIdentity): string[] {
   const names = new Set<string>();
-  for (const stage of manifest.stages) {
-    for (const image of [stage.base, ...stage.images]) {
-      if (image.kind === 'external' && image.identity.kind === 'reference') {
-        names.add(image.identity.reference);
+  for (const stage of node.build.stages) {
+    const uses = stage.base.kind === 'image' ? [stage.base.use, ...stage.imageUses] : stage.imageUses;
+    for (const use of uses) {
+      const link = node.links.find((candidate) => candidate.use === use) ?? internalError('an image use has no link in the graph');
+      const identity = link.local === undefined ? identify(link.reference) : undefined;
+      if (identity?.kind === 'reference') {
+        names.add(identity.reference);
       }
     }
   }

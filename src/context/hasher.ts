@@ -15,14 +15,27 @@ const STABLE_READ_ATTEMPTS = 3;
  * (racy entries are never saved, see `RACY_WINDOW_NS`).
  */
 export class FileHasher {
-  readonly cache: StatCache;
+  private source: StatCache | (() => StatCache);
   private readonly memo = new Map<string, FileDigest>();
   private readonly buffer = Buffer.allocUnsafe(READ_BUFFER_SIZE);
   /** Number of files read and hashed in this run, for reports and tests. */
   hashedCount = 0;
 
-  constructor(cache: StatCache = new StatCache()) {
-    this.cache = cache;
+  /** `cache` may be a loader, so that a run which hashes no file never reads the cache file. */
+  constructor(cache: StatCache | (() => StatCache) = new StatCache()) {
+    this.source = cache;
+  }
+
+  get cache(): StatCache {
+    if (typeof this.source === 'function') {
+      this.source = this.source();
+    }
+    return this.source;
+  }
+
+  /** Reports whether the stat cache was loaded, which a run that reused every checksum does not need. */
+  get cacheLoaded(): boolean {
+    return typeof this.source !== 'function';
   }
 
   /**
@@ -100,8 +113,8 @@ export class FileHasher {
   }
 }
 
-/** Creates a hasher for one run, backed by a stat cache from `loadStatCache` or by an empty one. */
-export function createFileHasher(cache?: StatCache): FileHasher {
+/** Creates a hasher for one run, backed by a stat cache from `loadStatCache` (or its loader) or by an empty one. */
+export function createFileHasher(cache?: StatCache | (() => StatCache)): FileHasher {
   return new FileHasher(cache);
 }
 

@@ -7,7 +7,7 @@ import { selectEntries } from './select.js';
 import { ContextSnapshot } from './snapshot.js';
 import type { BuildContext, ContextEntry, OpenContextOptions } from './types.js';
 
-export type { BuildContext, ContextEntry, OpenContextOptions } from './types.js';
+export type { BuildContext, ContextEntry, ContextFingerprint, OpenContextOptions } from './types.js';
 export { createFileHasher, FileHasher } from './hasher.js';
 export { loadStatCache, saveStatCache, StatCache, STAT_CACHE_VERSION } from './statcache.js';
 
@@ -46,6 +46,10 @@ export function openBuildContext(options: OpenContextOptions & { hasher: FileHas
     ignoreFile,
     select(read: ContextRead): readonly ContextEntry[] {
       return selectEntries(snapshot(), options.hasher, read);
+    },
+    fingerprint() {
+      const { digest, newestFileChangeNs } = snapshot();
+      return { digest, newestFileChangeNs };
     },
   };
 }

@@ -1,8 +1,9 @@
 import { lstatSync, readdirSync, readlinkSync, type BigIntStats } from 'node:fs';
 
+import { sha256Hex } from '../digest.js';
 import { ImagesumError } from '../errors.js';
 import type { IgnoreMatcher } from './ignorefile.js';
-import { statKeyOf, type StatKey } from './statcache.js';
+import { statKeyOf, statKeyText, type StatKey } from '../state-files.js';
 
 /** One path of the context that survives the ignore file, as the engine would send it. */
 export interface SnapshotNode {
@@ -23,7 +24,18 @@ export interface SnapshotNode {
 
 /** The context after the ignore file: every surviving path, read once and shared by all selections. */
 export class ContextSnapshot {
+  /**
+   * SHA-256 of every path with its kind, mode, and link target or stat key. Selections read nothing else,
+   * so an equal digest means equal selections, and equal file contents for files older than the racy window.
+   */
+  readonly digest: string;
+  /** Latest mtime or ctime of a regular file in the snapshot, in ns, for the racy check of caches keyed on `digest`. */
+  readonly newestFileChangeNs: bigint;
+
   private readonly nodes = new Map<string, SnapshotNode>();
+  /** One line per path, in walk order, which `digest` hashes. */
+  private listing = '';
+  private newestChangeNs = 0n;
 
   constructor(
     readonly root: string,
@@ -34,6 +46,9 @@ export class ContextSnapshot {
       throw new ImagesumError('context', `build context ${root} is not a folder; pass a folder as the context`);
     }
     this.walk('', root, stats, ignore);
+    this.digest = sha256Hex(this.listing);
+    this.newestFileChangeNs = this.newestChangeNs;
+    this.listing = '';
   }
 
   get(path: string): SnapshotNode | undefined {
@@ -63,7 +78,7 @@ export class ContextSnapshot {
     const names = sortAsBytes(readFolder(absolute));
     const kept: string[] = [];
     const node: SnapshotNode = { path, absolute, kind: 'directory', mode: Number(stats.mode) & 0o7777, children: kept };
-    this.nodes.set(path, node);
+    this.add(node);
 
     for (const name of names) {
       const entryPath = childPath(path, name);
@@ -81,7 +96,25 @@ export class ContextSnapshot {
       if (isFolder) {
         this.walk(entryPath, entryAbsolute, entryStats, ignore);
       } else {
-        this.nodes.set(entryPath, leafNode(entryPath, entryAbsolute, entryStats));
+        this.add(leafNode(entryPath, entryAbsolute, entryStats));
+      }
+    }
+  }
+
+  private add(node: SnapshotNode): void {
+    this.nodes.set(node.path, node);
+    // JSON quotes the path and the link target, so no name can fake a line break or another field.
+    let detail = '';
+    if (node.stat !== undefined) {
+      detail = statKeyText(node.stat);
+    } else if (node.target !== undefined) {
+      detail = JSON.stringify(node.target);
+    }
+    this.listing += `${JSON.stringify(node.path)} ${node.kind} ${node.mode} ${detail}\n`;
+    if (node.stat !== undefined) {
+      const changed = node.stat.mtimeNs > node.stat.ctimeNs ? node.stat.mtimeNs : node.stat.ctimeNs;
+      if (changed > this.newestChangeNs) {
+        this.newestChangeNs = changed;
       }
     }
   }

@@ -18,6 +18,14 @@ export interface OpenContextOptions {
   readonly builder: BuilderKind;
 }
 
+/** Identifies what a context contains after the ignore file, for caches of what is computed from it. */
+export interface ContextFingerprint {
+  /** SHA-256 of every path with its kind, mode, and link target or stat key. */
+  readonly digest: string;
+  /** Latest mtime or ctime of a regular file, in ns. A cache trusts the digest only when this is older than the racy window. */
+  readonly newestFileChangeNs: bigint;
+}
+
 /** The files a build context contains after `.dockerignore`, and the selection of them that instructions read. */
 export interface BuildContext {
   readonly dir: string;
@@ -25,4 +33,6 @@ export interface BuildContext {
   readonly ignoreFile: string | undefined;
   /** Returns the entries one COPY, ADD or bind mount reads, sorted by path; raises for a source outside the context. */
   select(read: ContextRead): readonly ContextEntry[];
+  /** Walks the context, unless an earlier call did, and returns what identifies its content. */
+  fingerprint(): ContextFingerprint;
 }

@@ -69,9 +69,19 @@ export function buildGraphCached(project: Project, options: BuildGraphOptions, c
   }
 
   const before = statTexts(dockerfiles);
-  const graph = buildGraph(project, options);
-  const saveError = before === undefined ? undefined : saveIfSettled(cache, { key, dockerfiles: before, order: graph.order, nodes: storedNodes(graph) });
+  const built = buildGraph(project, options);
+  if (before === undefined || !isSettled(cache, before)) {
+    return { graph: built, reused: false, rejection: loaded.rejection, saveError: undefined };
+  }
+
+  const graph = { ...built, inputsDigest: inputsDigest(key, before) };
+  const saveError = save(cache.file, { key, dockerfiles: before, order: graph.order, nodes: storedNodes(graph) });
   return { graph, reused: false, rejection: loaded.rejection, saveError };
+}
+
+/** Digests the cache key and every Dockerfile's stat key, which together decide the whole graph. */
+function inputsDigest(key: string, dockerfiles: readonly (readonly [string, string])[]): string {
+  return sha256Hex(canonicalJson([key, dockerfiles]));
 }
 
 function hasProxyArg(spec: ImageSpec): boolean {
@@ -146,25 +156,23 @@ function attachSpecs(body: CacheBody, project: Project): ImageGraph | undefined 
     }
     images.set(name, { spec, ...stored });
   }
-  return { root: project.root, builder: project.builder, images, order: body.order };
+  return { root: project.root, builder: project.builder, images, order: body.order, inputsDigest: inputsDigest(body.key, body.dockerfiles) };
 }
 
 /**
- * Saves the graph when every Dockerfile is unchanged since before it was read and older than the racy
- * window. Returns the reason when the file cannot be written, which costs the next run only time.
+ * Reports whether every Dockerfile is unchanged since before it was read and older than the racy window,
+ * so that its stat key stands for its content in later runs.
  */
-function saveIfSettled(cache: GraphCacheOptions, body: CacheBody): string | undefined {
-  const file = cache.file;
-  const folder = path.dirname(file);
-  const writtenAtNs = cache.now === undefined ? currentTimeNs(folder) : cache.now();
-  const after = statTexts(body.dockerfiles.map(([dockerfile]) => dockerfile));
-  const settled = after !== undefined && after.every(([, text], index) => text === body.dockerfiles[index]?.[1] && isSettled(text, writtenAtNs));
-  if (!settled) {
-    return undefined;
-  }
+function isSettled(cache: GraphCacheOptions, before: readonly (readonly [string, string])[]): boolean {
+  const writtenAtNs = cache.now === undefined ? currentTimeNs(path.dirname(cache.file)) : cache.now();
+  const after = statTexts(before.map(([dockerfile]) => dockerfile));
+  return after !== undefined && after.every(([, text], index) => text === before[index]?.[1] && isOlderThanWindow(text, writtenAtNs));
+}
 
+/** Writes the cache file, and returns the reason when that fails, which costs the next run only time. */
+function save(file: string, body: CacheBody): string | undefined {
   try {
-    mkdirSync(folder, { recursive: true });
+    mkdirSync(path.dirname(file), { recursive: true });
     const data = Buffer.from(serialize(body));
     const header = Buffer.from(`${MAGIC} ${GRAPH_CACHE_VERSION} ${sha256Hex(data)}\n`);
     writeFileAtomically(file, Buffer.concat([header, data]), { flush: false });
@@ -174,7 +182,7 @@ function saveIfSettled(cache: GraphCacheOptions, body: CacheBody): string | unde
   }
 }
 
-function isSettled(statText: string, writtenAtNs: bigint): boolean {
+function isOlderThanWindow(statText: string, writtenAtNs: bigint): boolean {
   const [size, mtimeNs, ctimeNs, ino] = statText.split(':').map(BigInt) as [bigint, bigint, bigint, bigint];
   return isSafelyOlder({ size, mtimeNs, ctimeNs, ino }, writtenAtNs);
 }

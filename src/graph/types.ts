@@ -29,4 +29,10 @@ export interface ImageGraph {
   readonly images: ReadonlyMap<string, ImageNode>;
   /** Image names with every dependency before its dependents; ties broken by name, so output is stable. */
   readonly order: readonly string[];
+  /**
+   * Digest of everything the graph was built from: the config as loaded, the build platform, the code and
+   * every Dockerfile's stat key. Set only when every Dockerfile was older than the racy window, because caches
+   * of what is computed from the graph key on it. See `buildGraphCached`.
+   */
+  readonly inputsDigest?: string | undefined;
 }
