@@ -2,12 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 
-import { checksumReuse, loadChecksumCache, saveChecksumCache, type ChecksumCache, type ChecksumReuse } from './checksum/cache.js';
+import { ChecksumCache, checksumReuse, saveChecksumCache, type ChecksumReuse } from './checksum/cache.js';
 import { computeChecksums, offlineIdentity, type ExternalIdentity, type ImageChecksumResult } from './checksum/index.js';
 import { loadProject, type Project, type Warning } from './config/index.js';
 import { createFileHasher, loadStatCache, openBuildContext, saveStatCache, type FileHasher } from './context/index.js';
 import type { BuildContext, ContextEntry } from './context/types.js';
 import { sha256Hex } from './digest.js';
+import { currentTimeNs } from './state-files.js';
 import { internalError } from './errors.js';
 import type { BuilderKind, ContextRead } from './dockerfile/types.js';
 import { codeDigest } from './code-identity.js';
@@ -20,7 +21,7 @@ const GRAPH_CACHE_FILE = 'graph-cache.bin';
 const CHECKSUM_CACHE_FILE = 'checksum-cache.json';
 
 /**
- * Returns the folder for a project's stat cache and build logs: `$IMAGESUM_CACHE_DIR`, else the user's cache folder,
+ * Returns the folder for a project's caches and build logs: `$IMAGESUM_CACHE_DIR`, else the user's cache folder,
  * one subfolder per project root. It lives outside the tree because a file that imagesum writes inside a
  * build context would be read by `COPY .` and change the checksum on every run.
  */
@@ -80,17 +81,19 @@ export function loadGraph(options: AnalyzeOptions): LoadedGraph {
   const cached = buildGraphCached(project, graphOptions, { file, codeDigest: codeDigest() });
   const warnings = [...project.warnings];
   if (cached.saveError !== undefined) {
-    warnings.push({ message: `cannot save the graph cache ${file}: ${cached.saveError}; Dockerfiles will be read again next time`, location: undefined });
+    warnings.push({ message: `cannot save the cache file ${file}: ${cached.saveError}; the next run computes its content again`, location: undefined });
   }
   return { project, graph: cached.graph, warnings };
 }
 
 /** The build contexts of a graph, opened and read once, and the hasher that read their files. */
 export interface ContextReads {
+  /** A time taken before any context was read: no file changed after it is trusted by a saved cache. */
+  readonly readStartedAtNs: bigint;
   readonly hasher: FileHasher;
   /** The stat cache file to save, or `undefined` when the run keeps none. */
   readonly cacheFile: string | undefined;
-  /** Returns an image's context, whose selections are read already unless its checksum can be reused. */
+  /** Returns an image's context, whose selections are read already unless its graph node and context match the last run. */
   readonly open: (node: ImageNode) => BuildContext;
   /** The checksums of the last run and the file they are saved to, or `undefined` when the run keeps none. */
   readonly checksums: { readonly cache: ChecksumCache; readonly file: string; readonly reuse: ChecksumReuse } | undefined;
@@ -104,6 +107,7 @@ export interface ContextReads {
  */
 export function readContexts(project: Project, graph: ImageGraph, options: Pick<AnalyzeOptions, 'statCache' | 'checksumCache'>): ContextReads {
   const folder = stateFolder(project.root);
+  const readStartedAtNs = currentTimeNs(folder);
   const cacheFile = (options.statCache ?? true) ? path.join(folder, STAT_CACHE_FILE) : undefined;
   const hasher = createFileHasher(cacheFile === undefined ? undefined : () => loadStatCache(cacheFile));
   const open = contextOpener(graph, hasher);
@@ -112,19 +116,19 @@ export function readContexts(project: Project, graph: ImageGraph, options: Pick<
   for (const name of graph.order) {
     const node = graph.images.get(name) ?? internalError(`image ${name} is in the order but not in the graph`);
     const reads = node.build.stages.flatMap((stage) => stage.contextReads);
-    if (reads.length > 0 && !(checksums?.reuse.matchesLocally(node) ?? false)) {
+    if (reads.length > 0 && !(checksums?.reuse.localInputsMatch(node) ?? false)) {
       const context = open(node);
       reads.forEach((read) => context.select(read));
     }
   }
-  return { hasher, cacheFile, open, checksums };
+  return { readStartedAtNs, hasher, cacheFile, open, checksums };
 }
 
 function openChecksumCache(graph: ImageGraph, options: Pick<AnalyzeOptions, 'checksumCache'>, file: string, open: (node: ImageNode) => BuildContext): ContextReads['checksums'] {
   if (!(options.checksumCache ?? true) || graph.inputsDigest === undefined) {
     return undefined;
   }
-  const cache = loadChecksumCache(file);
+  const cache = ChecksumCache.load(file);
   return { cache, file, reuse: checksumReuse(graph, cache, open) };
 }
 
@@ -142,14 +146,19 @@ export function checksumGraph(
     reuse: contexts.checksums?.reuse,
   });
 
-  if (contexts.cacheFile !== undefined && contexts.hasher.cacheLoaded && contexts.hasher.cache.needsSave) {
-    writeCache('stat cache', contexts.cacheFile, warnings, 'files will be read again next time', () => saveStatCache(contexts.hasher.cache, contexts.cacheFile as string));
-  }
-  const saved = contexts.checksums;
-  if (saved !== undefined && saved.cache.needsSave) {
-    writeCache('checksum cache', saved.file, warnings, 'checksums will be computed again next time', () => saveChecksumCache(saved.cache, saved.file));
-  }
+  saveCaches(contexts, warnings);
   return checksums;
+}
+
+/** Saves the stat and checksum caches that changed in this run. */
+function saveCaches(contexts: ContextReads, warnings: Warning[]): void {
+  const { hasher, cacheFile, checksums, readStartedAtNs } = contexts;
+  if (cacheFile !== undefined && hasher.cacheLoaded && hasher.cache.needsSave) {
+    writeCache(cacheFile, warnings, () => saveStatCache(hasher.cache, cacheFile, readStartedAtNs));
+  }
+  if (checksums !== undefined && checksums.cache.needsSave) {
+    writeCache(checksums.file, warnings, () => saveChecksumCache(checksums.cache, checksums.file, readStartedAtNs));
+  }
 }
 
 /** Loads the graph and computes every checksum. */
@@ -165,13 +174,13 @@ export function analyze(options: AnalyzeOptions): Analysis {
  * Saves a cache file. A run that cannot write it still has its checksums, so a failure here is a warning:
  * the next run only computes again what the file would have kept.
  */
-function writeCache(kind: string, file: string, warnings: Warning[], consequence: string, write: () => void): void {
+function writeCache(file: string, warnings: Warning[], write: () => void): void {
   try {
     mkdirSync(path.dirname(file), { recursive: true });
     write();
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    warnings.push({ message: `cannot save the ${kind} ${file}: ${reason}; ${consequence}`, location: undefined });
+    warnings.push({ message: `cannot save the cache file ${file}: ${reason}; the next run computes its content again`, location: undefined });
   }
 }
 

@@ -1,5 +1,7 @@
-import { closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeFileSync, type BigIntStats } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, type BigIntStats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+
+import { sha256Hex } from './digest.js';
 
 /** File facts that must all be unchanged before something derived from the file is reused. Times are in nanoseconds. */
 export interface StatKey {
@@ -28,8 +30,12 @@ export function statKeyText(key: StatKey): string {
 
 /** Reports whether both of a file's times are older than the racy window before `writtenAtNs`. */
 export function isSafelyOlder(key: StatKey, writtenAtNs: bigint): boolean {
-  const trustedBeforeNs = writtenAtNs - RACY_WINDOW_NS;
-  return key.mtimeNs < trustedBeforeNs && key.ctimeNs < trustedBeforeNs;
+  return isOlderThanWindow(key.mtimeNs, writtenAtNs) && isOlderThanWindow(key.ctimeNs, writtenAtNs);
+}
+
+/** Reports whether a file time is older than the racy window before `referenceNs`. */
+export function isOlderThanWindow(timeNs: bigint, referenceNs: bigint): boolean {
+  return timeNs < referenceNs - RACY_WINDOW_NS;
 }
 
 /**
@@ -47,19 +53,17 @@ export function currentTimeNs(folder: string): bigint {
 }
 
 /**
- * Writes a file atomically: to a temporary file in the same folder, optionally flushed, then renamed over
- * `file`. A reader sees the old file or the whole new one. Without the flush, a crash can leave a damaged
- * file, which is fine only for a reader that checks a checksum.
+ * Writes a state file atomically: to a temporary file in the same folder, then renamed over `file`, so a
+ * reader sees the old file or the whole new one. The data is not flushed, so a crash can leave a damaged
+ * file, which the checksum in each state file's header catches. Only the owner may read it, because the
+ * graph cache contains build args from the config.
  */
-export function writeFileAtomically(file: string, data: string | Uint8Array, options: { readonly flush: boolean }): void {
+export function writeFileAtomically(file: string, data: string | Uint8Array): void {
   const temporary = join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  const descriptor = openSync(temporary, 'wx', 0o644);
+  const descriptor = openSync(temporary, 'wx', 0o600);
   try {
     // Unlike one writeSync call, writeFileSync on a descriptor loops until every byte is written.
     writeFileSync(descriptor, data);
-    if (options.flush) {
-      fsyncSync(descriptor);
-    }
   } catch (error) {
     closeSync(descriptor);
     unlinkSync(temporary);
@@ -72,4 +76,61 @@ export function writeFileAtomically(file: string, data: string | Uint8Array, opt
     unlinkSync(temporary);
     throw error;
   }
+}
+
+/** The format named in a state file's header: the kind of file (for messages), its magic word and its version. */
+export interface StateFileFormat {
+  readonly kind: string;
+  readonly magic: string;
+  readonly version: number;
+}
+
+/** A state file's body after its header checked out, or the reason it was rejected. */
+export type DecodedStateFile = { readonly body: Buffer; readonly rejection?: undefined } | { readonly body?: undefined; readonly rejection: string };
+
+/**
+ * Encodes a state file: one header line `<magic> <version> <sha256 hex of the body>`, then the body. The
+ * checksum lets a reader reject a file that a crash or another program left truncated or damaged.
+ */
+export function encodeStateFile(format: StateFileFormat, body: string | Uint8Array): Buffer {
+  const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+  return Buffer.concat([Buffer.from(`${format.magic} ${format.version} ${sha256Hex(bytes)}\n`), bytes]);
+}
+
+/** Checks the header of `encodeStateFile` output and returns the body, or the reason the file is rejected. */
+export function decodeStateFile(format: StateFileFormat, data: Buffer): DecodedStateFile {
+  const newline = data.indexOf(0x0a);
+  if (newline < 0) {
+    return { rejection: 'missing header line' };
+  }
+
+  const header = data.subarray(0, newline).toString('latin1').split(' ');
+  const body = data.subarray(newline + 1);
+  if (header.length !== 3 || header[0] !== format.magic) {
+    return { rejection: `not an imagesum ${format.kind}` };
+  }
+  if (header[1] !== String(format.version)) {
+    return { rejection: `unsupported version ${header[1] ?? ''}` };
+  }
+  if (header[2] !== sha256Hex(body)) {
+    return { rejection: 'checksum mismatch (truncated or damaged)' };
+  }
+  return { body };
+}
+
+/**
+ * Reads and checks a state file. A missing file gives `undefined`, and an unreadable one a rejection, so
+ * that the caller starts without it.
+ */
+export function readStateFile(format: StateFileFormat, file: string): DecodedStateFile | undefined {
+  let data: Buffer;
+  try {
+    data = readFileSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      return undefined;
+    }
+    return { rejection: `unreadable: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  return decodeStateFile(format, data);
 }

@@ -54,13 +54,15 @@ export async function buildImages(options: BuildOptions): Promise<BuildSummary> 
     return finish(options, { built: [], fresh, failed: [], skipped: [], seconds: 0, interrupted: false, dryRun }, startedAt);
   }
 
+  // A reused checksum computes its manifest when first read, and a failure must come before any build starts.
+  const parts = new Map(plan.map((build) => [build.name, JSON.stringify(inputParts(analysis.checksums.get(build.name)!.manifest))]));
   const signal = options.signal ?? new AbortController().signal;
   const result = await runSchedule(plan, {
     concurrency: options.concurrency,
     policy: options.policy,
     listener: options.listener,
     signal,
-    run: (task) => buildOne(analysis, plan.find((build) => build.name === task.name)!, builder, options, signal),
+    run: (task) => buildOne(analysis, plan.find((build) => build.name === task.name)!, parts.get(task.name)!, builder, options, signal),
   });
 
   const changed = await removeChangedImages(options, analysis, result.succeeded);
@@ -80,6 +82,7 @@ export async function buildImages(options: BuildOptions): Promise<BuildSummary> 
 async function buildOne(
   analysis: EngineAnalysis,
   build: PlannedBuild,
+  parts: string,
   builder: BuilderChoice,
   options: BuildOptions,
   signal: AbortSignal,
@@ -92,7 +95,7 @@ async function buildOne(
   const outcome = await runBuild({
     spec: node.spec,
     checksum: result.checksum,
-    parts: JSON.stringify(inputParts(result.manifest)),
+    parts,
     noCache: build.forced,
     builder,
     logFile,

@@ -1,15 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-
 import type { BuildContext } from '../context/types.js';
 import { canonicalJson, isImageChecksum, sha256Hex, type ImageChecksum } from '../digest.js';
 import type { ImageGraph, ImageNode } from '../graph/types.js';
 import type { ImageReference } from '../reference/index.js';
-import { currentTimeNs, RACY_WINDOW_NS, writeFileAtomically } from '../state-files.js';
+import { decodeStateFile, encodeStateFile, isOlderThanWindow, readStateFile, writeFileAtomically, type DecodedStateFile, type StateFileFormat } from '../state-files.js';
 import type { ExternalIdentity } from './manifest.js';
 
-const MAGIC = 'imagesum-checksum-cache';
 export const CHECKSUM_CACHE_VERSION = 1;
+const FORMAT: StateFileFormat = { kind: 'checksum cache', magic: 'imagesum-checksum-cache', version: CHECKSUM_CACHE_VERSION };
 const KEY_PATTERN = /^[0-9a-f]{64}$/;
 
 /** The checksum of one image in an earlier run, with the keys of what it was computed from. */
@@ -64,34 +61,36 @@ export class ChecksumCache {
     return false;
   }
 
-  /** Encodes the entries recorded in this run, leaving out images whose context has a file within the racy window. */
-  serialize(writtenAtNs: bigint): string {
+  /**
+   * Encodes the entries recorded in this run. An image whose context has a file changed within the racy
+   * window before `readStartedAtNs`, a time taken before the run read any context, is left out.
+   */
+  serialize(readStartedAtNs: bigint): Buffer {
     const rows: [string, string, string, string][] = [];
     for (const [name, entry] of this.recorded) {
-      if (entry.newestFileChangeNs < writtenAtNs - RACY_WINDOW_NS) {
+      if (isOlderThanWindow(entry.newestFileChangeNs, readStartedAtNs)) {
         rows.push([name, entry.localKey, entry.inputsKey, entry.checksum]);
       }
     }
-    const body = JSON.stringify({ entries: rows });
-    return `${MAGIC} ${CHECKSUM_CACHE_VERSION} ${sha256Hex(body)}\n${body}`;
+    return encodeStateFile(FORMAT, JSON.stringify({ entries: rows }));
   }
 
   /** Decodes `serialize` output; returns an empty cache with `rejection` set for anything else. */
-  static parse(text: string): ChecksumCache {
-    const newline = text.indexOf('\n');
-    const header = text.slice(0, newline < 0 ? 0 : newline).split(' ');
-    const body = text.slice(newline + 1);
-    if (newline < 0 || header.length !== 3 || header[0] !== MAGIC) {
-      return new ChecksumCache(undefined, 'not an imagesum checksum cache');
-    }
-    if (header[1] !== String(CHECKSUM_CACHE_VERSION)) {
-      return new ChecksumCache(undefined, `unsupported version ${header[1] ?? ''}`);
-    }
-    if (header[2] !== sha256Hex(body)) {
-      return new ChecksumCache(undefined, 'checksum mismatch (truncated or damaged)');
-    }
+  static parse(data: string | Buffer): ChecksumCache {
+    return ChecksumCache.fromDecoded(decodeStateFile(FORMAT, typeof data === 'string' ? Buffer.from(data) : data));
+  }
 
-    const entries = decodeBody(body);
+  /** Loads the cache file. A missing file gives an empty cache; an unreadable or invalid one an empty cache with `rejection` set. */
+  static load(file: string): ChecksumCache {
+    const decoded = readStateFile(FORMAT, file);
+    return decoded === undefined ? new ChecksumCache() : ChecksumCache.fromDecoded(decoded);
+  }
+
+  private static fromDecoded(decoded: DecodedStateFile): ChecksumCache {
+    if (decoded.body === undefined) {
+      return new ChecksumCache(undefined, decoded.rejection);
+    }
+    const entries = decodeBody(decoded.body.toString('utf8'));
     return entries === undefined ? new ChecksumCache(undefined, 'body has an unexpected shape') : new ChecksumCache(entries);
   }
 }
@@ -125,37 +124,25 @@ function decodeBody(body: string): Map<string, StoredChecksum> | undefined {
   return entries;
 }
 
-/** Loads the cache file. A missing file gives an empty cache; an unreadable or invalid one an empty cache with a rejection. */
-export function loadChecksumCache(file: string): ChecksumCache {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      return new ChecksumCache();
-    }
-    return new ChecksumCache(undefined, `unreadable: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  return ChecksumCache.parse(text);
+/** Writes the cache atomically; see `serialize` for `readStartedAtNs`. */
+export function saveChecksumCache(cache: ChecksumCache, file: string, readStartedAtNs: bigint): void {
+  writeFileAtomically(file, cache.serialize(readStartedAtNs));
 }
 
-/**
- * Writes the cache atomically, without a flush because the header checksum catches a file that a crash
- * left damaged. The racy window counts back from a time taken before writing.
- */
-export function saveChecksumCache(cache: ChecksumCache, file: string): void {
-  const writtenAtNs = currentTimeNs(dirname(file));
-  writeFileAtomically(file, cache.serialize(writtenAtNs), { flush: false });
+/** An image's inputs key in this run, and its checksum of the last run when that key matches. */
+export interface ReuseLookup {
+  readonly inputsKey: string;
+  readonly checksum: ImageChecksum | undefined;
 }
 
 /** The calls through which `computeChecksums` reuses an image's checksum of the last run. */
 export interface ChecksumReuse {
   /** Reports whether the image's graph node and context match the last run, so reading its selections now can wait. */
-  matchesLocally(node: ImageNode): boolean;
-  /** Returns the checksum of the last run when every input of the image is unchanged. */
-  find(node: ImageNode, baseChecksum: (name: string) => ImageChecksum, identify: (reference: ImageReference) => ExternalIdentity): ImageChecksum | undefined;
-  /** Records the checksum this run computed or reused, for the next run. */
-  record(node: ImageNode, checksum: ImageChecksum): void;
+  localInputsMatch(node: ImageNode): boolean;
+  /** Looks the image up by all its inputs; `undefined` when its graph node and context cannot be trusted. */
+  find(node: ImageNode, baseChecksum: (name: string) => ImageChecksum, identify: (reference: ImageReference) => ExternalIdentity): ReuseLookup | undefined;
+  /** Records the checksum this run computed or reused, under the inputs key that `find` returned. */
+  record(node: ImageNode, lookup: ReuseLookup, checksum: ImageChecksum): void;
 }
 
 /**
@@ -164,7 +151,6 @@ export interface ChecksumReuse {
  */
 export function checksumReuse(graph: ImageGraph, cache: ChecksumCache, openContext: (node: ImageNode) => BuildContext): ChecksumReuse {
   const local = new Map<string, { key: string; newestFileChangeNs: bigint } | undefined>();
-  const inputs = new Map<string, string>();
 
   const localOf = (node: ImageNode) => {
     if (!local.has(node.spec.name)) {
@@ -174,7 +160,7 @@ export function checksumReuse(graph: ImageGraph, cache: ChecksumCache, openConte
   };
 
   return {
-    matchesLocally(node) {
+    localInputsMatch(node) {
       const key = localOf(node);
       return key !== undefined && cache.storedFor(node.spec.name, key.key) !== undefined;
     },
@@ -185,16 +171,14 @@ export function checksumReuse(graph: ImageGraph, cache: ChecksumCache, openConte
         return undefined;
       }
       const inputsKey = sha256Hex(canonicalJson([key.key, node.dependsOn.map((base) => [base, baseChecksum(base)]), externalIdentities(node, identify)]));
-      inputs.set(node.spec.name, inputsKey);
       const stored = cache.storedFor(node.spec.name, key.key);
-      return stored?.inputsKey === inputsKey ? stored.checksum : undefined;
+      return { inputsKey, checksum: stored?.inputsKey === inputsKey ? stored.checksum : undefined };
     },
 
-    record(node, checksum) {
+    record(node, lookup, checksum) {
       const key = localOf(node);
-      const inputsKey = inputs.get(node.spec.name);
-      if (key !== undefined && inputsKey !== undefined) {
-        cache.record(node.spec.name, { localKey: key.key, inputsKey, checksum, newestFileChangeNs: key.newestFileChangeNs });
+      if (key !== undefined) {
+        cache.record(node.spec.name, { localKey: key.key, inputsKey: lookup.inputsKey, checksum, newestFileChangeNs: key.newestFileChangeNs });
       }
     },
   };

@@ -4,7 +4,7 @@ import type { BuildContext } from '../context/types.js';
 import { checksumOfCanonical, compareCodeUnits, sha256Hex, type ImageChecksum } from '../digest.js';
 import { isProxyArg } from '../dockerfile/index.js';
 import type { Instruction, ResolvedStage } from '../dockerfile/types.js';
-import { internalError } from '../errors.js';
+import { ImagesumError, internalError } from '../errors.js';
 import type { ChecksumReuse } from './cache.js';
 import type { ImageGraph, ImageLink, ImageNode } from '../graph/types.js';
 import { normalizedName, type ImageReference } from '../reference/index.js';
@@ -63,10 +63,12 @@ export function computeChecksums(graph: ImageGraph, options: ComputeChecksumsOpt
 
   for (const name of graph.order) {
     const node = graph.images.get(name) ?? internalError(`image ${name} is in the order but not in the graph`);
-    const reused = options.reuse?.find(node, baseChecksum, options.identifyExternal);
-    const manifest = reused === undefined ? manifestOf(graph, node, results, options) : undefined;
-    const checksum = reused ?? checksumOfCanonical(manifest);
-    options.reuse?.record(node, checksum);
+    const lookup = options.reuse?.find(node, baseChecksum, options.identifyExternal);
+    const manifest = lookup?.checksum === undefined ? manifestOf(graph, node, results, options) : undefined;
+    const checksum = lookup?.checksum ?? checksumOfCanonical(manifest);
+    if (lookup !== undefined) {
+      options.reuse?.record(node, lookup, checksum);
+    }
     results.set(name, resultOf(graph, node, checksum, manifest, results, options));
   }
   return results;
@@ -96,10 +98,28 @@ function resultOf(
     unverifiable,
     unresolvedExternal,
     get manifest(): InputManifest {
-      manifest ??= manifestOf(graph, node, results, options);
+      manifest ??= lateManifest(graph, node, checksum, results, options);
       return manifest;
     },
   };
+}
+
+/**
+ * Computes the manifest of a reused checksum. Its files are hashed now, so a file changed since the context
+ * was walked gives a manifest of other inputs, which is raised rather than shown or stored next to the checksum.
+ */
+function lateManifest(
+  graph: ImageGraph,
+  node: ImageNode,
+  checksum: ImageChecksum,
+  results: ReadonlyMap<string, ImageChecksumResult>,
+  options: ComputeChecksumsOptions,
+): InputManifest {
+  const manifest = manifestOf(graph, node, results, options);
+  if (checksumOfCanonical(manifest) !== checksum) {
+    throw new ImagesumError('context', `the build context of ${node.spec.name} changed while imagesum read it; run the command again`);
+  }
+  return manifest;
 }
 
 /**

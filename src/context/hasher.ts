@@ -3,6 +3,7 @@ import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 
 import type { FileDigest } from '../digest.js';
 import { ImagesumError } from '../errors.js';
+import { statKeyText } from '../state-files.js';
 import { StatCache, statKeyOf, type StatKey } from './statcache.js';
 
 /** Size of the reused read buffer. */
@@ -11,8 +12,8 @@ const STABLE_READ_ATTEMPTS = 3;
 
 /**
  * Hashes regular files for every build context of one run. Each absolute path is hashed at most once per
- * run, and a digest from the persistent stat cache is reused when size, mtime, ctime and inode all match
- * (racy entries are never saved, see `RACY_WINDOW_NS`).
+ * run and stat key, and a digest from the persistent stat cache is reused when size, mtime, ctime and inode
+ * all match (racy entries are never saved, see `RACY_WINDOW_NS`).
  */
 export class FileHasher {
   private source: StatCache | (() => StatCache);
@@ -43,13 +44,16 @@ export class FileHasher {
    * of this regular file, which saves a system call on a cache hit. Raises a 'context' error when unreadable.
    */
   hashFile(absolutePath: string, known?: StatKey): FileDigest {
-    const memoised = this.memo.get(absolutePath);
+    // Two walks of one file (one context with two ignore files) can see it before and after a change, and
+    // each must get the digest that matches its own stat key, which the context fingerprint records.
+    const memoKey = known === undefined ? absolutePath : `${absolutePath}\0${statKeyText(known)}`;
+    const memoised = this.memo.get(memoKey);
     if (memoised !== undefined) {
       return memoised;
     }
 
     const digest = this.readDigest(absolutePath, known);
-    this.memo.set(absolutePath, digest);
+    this.memo.set(memoKey, digest);
     return digest;
   }
 

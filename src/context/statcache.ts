@@ -1,9 +1,18 @@
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 import type { FileDigest } from '../digest.js';
-import { currentTimeNs, isSafelyOlder, statKeyText, writeFileAtomically, type StatKey } from '../state-files.js';
+import {
+  currentTimeNs,
+  decodeStateFile,
+  encodeStateFile,
+  isSafelyOlder,
+  readStateFile,
+  statKeyText,
+  writeFileAtomically,
+  type DecodedStateFile,
+  type StateFileFormat,
+  type StatKey,
+} from '../state-files.js';
 
 export { RACY_WINDOW_NS, statKeyOf, type StatKey } from '../state-files.js';
 
@@ -15,8 +24,8 @@ interface CacheEntry {
   readonly recorded?: StatKey;
 }
 
-const MAGIC = 'imagesum-stat-cache';
 export const STAT_CACHE_VERSION = 2;
+const FORMAT: StateFileFormat = { kind: 'stat cache', magic: 'imagesum-stat-cache', version: STAT_CACHE_VERSION };
 
 const DIGEST_PATTERN = /^[0-9a-f]{64}$/;
 // Times before 1970 are negative, and one such file must not make the whole cache unreadable.
@@ -70,7 +79,7 @@ export class StatCache {
   }
 
   /** Encodes the cache as saved at `writtenAtNs`, leaving out entries recorded within the racy window of it. */
-  serialize(writtenAtNs: bigint): string {
+  serialize(writtenAtNs: bigint): Buffer {
     const rows: [string, string, string][] = [];
     for (const [path, entry] of this.entries) {
       const stat = entry.recorded;
@@ -78,39 +87,33 @@ export class StatCache {
         rows.push([path, entry.key, entry.digest]);
       }
     }
-    const body = JSON.stringify({ entries: rows });
-    return `${MAGIC} ${STAT_CACHE_VERSION} ${sha256(body)}\n${body}`;
+    return encodeStateFile(FORMAT, JSON.stringify({ entries: rows }));
   }
 
   /** Decodes `serialize` output; returns an empty cache with `rejection` set for anything else. */
-  static parse(text: string): StatCache {
-    const newline = text.indexOf('\n');
-    if (newline < 0) {
-      return new StatCache(undefined, 'missing header line');
-    }
-    const header = text.slice(0, newline).split(' ');
-    const body = text.slice(newline + 1);
-    if (header.length !== 3 || header[0] !== MAGIC) {
-      return new StatCache(undefined, 'not an imagesum stat cache');
-    }
-    if (header[1] !== String(STAT_CACHE_VERSION)) {
-      return new StatCache(undefined, `unsupported version ${header[1] ?? ''}`);
-    }
-    if (header[2] !== sha256(body)) {
-      return new StatCache(undefined, 'checksum mismatch (truncated or corrupt)');
+  static parse(text: string | Buffer): StatCache {
+    return StatCache.fromDecoded(decodeStateFile(FORMAT, typeof text === 'string' ? Buffer.from(text) : text));
+  }
+
+  private static fromDecoded(decoded: DecodedStateFile): StatCache {
+    if (decoded.body === undefined) {
+      return new StatCache(undefined, decoded.rejection);
     }
 
-    let decoded: unknown;
+    let value: unknown;
     try {
-      decoded = JSON.parse(body);
+      value = JSON.parse(decoded.body.toString('utf8'));
     } catch {
       return new StatCache(undefined, 'body is not JSON');
     }
-    const loaded = decodeBody(decoded);
-    if (loaded === undefined) {
-      return new StatCache(undefined, 'body has an unexpected shape');
-    }
-    return new StatCache(loaded);
+    const loaded = decodeBody(value);
+    return loaded === undefined ? new StatCache(undefined, 'body has an unexpected shape') : new StatCache(loaded);
+  }
+
+  /** Loads the cache file. A missing file gives an empty cache; an unreadable or invalid one an empty cache with `rejection` set. */
+  static load(file: string): StatCache {
+    const decoded = readStateFile(FORMAT, file);
+    return decoded === undefined ? new StatCache() : StatCache.fromDecoded(decoded);
   }
 }
 
@@ -143,27 +146,14 @@ function decodeBody(value: unknown): Map<string, CacheEntry> | undefined {
  * cache (its `rejection` gives the reason, except for a missing file), so the run hashes every file again.
  */
 export function loadStatCache(file: string): StatCache {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      return new StatCache();
-    }
-    return new StatCache(undefined, `unreadable: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  return StatCache.parse(text);
+  return StatCache.load(file);
 }
 
 /**
- * Writes the cache atomically: to a temporary file in the same folder, flushed, then renamed over `file`.
- * The racy window is measured back from a time taken before writing, so it covers every change up to the write.
+ * Writes the cache atomically: to a temporary file in the same folder, then renamed over `file`. The racy
+ * window counts back from `readStartedAtNs`, a time taken before the run read any file, so that no file
+ * changed while the run read it is trusted. It defaults to the time of the save.
  */
-export function saveStatCache(cache: StatCache, file: string): void {
-  const writtenAtNs = currentTimeNs(dirname(file));
-  writeFileAtomically(file, cache.serialize(writtenAtNs), { flush: true });
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+export function saveStatCache(cache: StatCache, file: string, readStartedAtNs: bigint = currentTimeNs(dirname(file))): void {
+  writeFileAtomically(file, cache.serialize(readStartedAtNs));
 }

@@ -1,23 +1,33 @@
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 
 import type { ImageSpec, Project } from '../config/types.js';
 import { canonicalJson, sha256Hex } from '../digest.js';
 import { isProxyArg } from '../dockerfile/index.js';
-import { currentTimeNs, isSafelyOlder, statKeyOf, statKeyText, writeFileAtomically } from '../state-files.js';
+import {
+  currentTimeNs,
+  encodeStateFile,
+  isSafelyOlder,
+  readStateFile,
+  statKeyOf,
+  statKeyText,
+  writeFileAtomically,
+  type StatKey,
+  type StateFileFormat,
+} from '../state-files.js';
 import { buildGraph, hostPlatform, type BuildGraphOptions } from './index.js';
 import type { ImageGraph, ImageNode } from './types.js';
 
-const MAGIC = 'imagesum-graph-cache';
 export const GRAPH_CACHE_VERSION = 1;
+const FORMAT: StateFileFormat = { kind: 'graph cache', magic: 'imagesum-graph-cache', version: GRAPH_CACHE_VERSION };
 
 export interface GraphCacheOptions {
   /** The cache file, in the project's state folder. */
   readonly file: string;
   /** Digest of the running code (`codeDigest`), because a graph built by other code must never be reused. */
   readonly codeDigest: string;
-  /** Returns the time in ns that the racy window counts back from. Default: the clock; tests pass a later time. */
+  /** Returns the time in ns, taken before any Dockerfile is read, that the racy window counts back from. Default: the clock; tests pass a later time. */
   readonly now?: (() => bigint) | undefined;
 }
 
@@ -58,6 +68,8 @@ export function buildGraphCached(project: Project, options: BuildGraphOptions, c
     return { graph: buildGraph(project, options), reused: false, rejection: undefined, saveError: undefined };
   }
 
+  // No Dockerfile changed after this time is trusted, so a change during a long run is never saved.
+  const readStartedAtNs = cache.now === undefined ? currentTimeNs(path.dirname(cache.file)) : cache.now();
   const key = cacheKey(project, options, cache.codeDigest);
   const dockerfiles = [...new Set(project.images.map((spec) => spec.dockerfile))].sort();
   const loaded = readCache(cache.file);
@@ -68,14 +80,15 @@ export function buildGraphCached(project: Project, options: BuildGraphOptions, c
     }
   }
 
-  const before = statTexts(dockerfiles);
+  const before = statKeys(dockerfiles);
   const built = buildGraph(project, options);
-  if (before === undefined || !isSettled(cache, before)) {
+  if (before === undefined || !isSettled(before, readStartedAtNs)) {
     return { graph: built, reused: false, rejection: loaded.rejection, saveError: undefined };
   }
 
-  const graph = { ...built, inputsDigest: inputsDigest(key, before) };
-  const saveError = save(cache.file, { key, dockerfiles: before, order: graph.order, nodes: storedNodes(graph) });
+  const texts = before.map(([file, stat]): [string, string] => [file, statKeyText(stat)]);
+  const graph = { ...built, inputsDigest: inputsDigest(key, texts) };
+  const saveError = save(cache.file, { key, dockerfiles: texts, order: graph.order, nodes: storedNodes(graph) });
   return { graph, reused: false, rejection: loaded.rejection, saveError };
 }
 
@@ -89,15 +102,17 @@ function hasProxyArg(spec: ImageSpec): boolean {
 }
 
 /**
- * Digests what a graph is built from besides the Dockerfiles' bytes: the code, this V8's serialisation
- * format, the build platform for the automatic args, and the whole config as loaded. The config gives the
- * root, the builder and every image's paths, args, target and platform, which decide how each build resolves.
+ * Digests what a graph is built from besides the Dockerfiles' bytes: the code, this Node and V8 (the
+ * serialisation format), the build platform for the automatic args, and the whole config as loaded. The
+ * config gives the root, the builder and every image's paths, args, target and platform.
  */
 function cacheKey(project: Project, options: BuildGraphOptions, codeDigest: string): string {
   return sha256Hex(
     canonicalJson({
       version: GRAPH_CACHE_VERSION,
       code: codeDigest,
+      // Unicode tables in Node's ICU can change case mapping within one V8 version.
+      node: process.version,
       v8: process.versions.v8,
       buildPlatform: options.buildPlatform ?? hostPlatform(),
       root: project.root,
@@ -108,16 +123,16 @@ function cacheKey(project: Project, options: BuildGraphOptions, codeDigest: stri
 }
 
 /** Stats every Dockerfile, following symlinks as reading it does; `undefined` when one is missing. */
-function statTexts(files: readonly string[]): [string, string][] | undefined {
-  const texts: [string, string][] = [];
+function statKeys(files: readonly string[]): [string, StatKey][] | undefined {
+  const keys: [string, StatKey][] = [];
   for (const file of files) {
     const stats = statSync(file, { bigint: true, throwIfNoEntry: false });
     if (stats === undefined) {
       return undefined;
     }
-    texts.push([file, statKeyText(statKeyOf(stats))]);
+    keys.push([file, statKeyOf(stats)]);
   }
-  return texts;
+  return keys;
 }
 
 function sameStats(stored: readonly (readonly [string, string])[], files: readonly string[]): boolean {
@@ -160,62 +175,43 @@ function attachSpecs(body: CacheBody, project: Project): ImageGraph | undefined 
 }
 
 /**
- * Reports whether every Dockerfile is unchanged since before it was read and older than the racy window,
- * so that its stat key stands for its content in later runs.
+ * Reports whether every Dockerfile is unchanged since before it was read and was older than the racy window
+ * when the run started, so that its stat key stands for its content in later runs.
  */
-function isSettled(cache: GraphCacheOptions, before: readonly (readonly [string, string])[]): boolean {
-  const writtenAtNs = cache.now === undefined ? currentTimeNs(path.dirname(cache.file)) : cache.now();
-  const after = statTexts(before.map(([dockerfile]) => dockerfile));
-  return after !== undefined && after.every(([, text], index) => text === before[index]?.[1] && isOlderThanWindow(text, writtenAtNs));
+function isSettled(before: readonly (readonly [string, StatKey])[], readStartedAtNs: bigint): boolean {
+  const after = statKeys(before.map(([dockerfile]) => dockerfile));
+  return (
+    after !== undefined &&
+    after.every(([, stat], index) => {
+      const earlier = before[index]?.[1];
+      return earlier !== undefined && statKeyText(stat) === statKeyText(earlier) && isSafelyOlder(stat, readStartedAtNs);
+    })
+  );
 }
 
 /** Writes the cache file, and returns the reason when that fails, which costs the next run only time. */
 function save(file: string, body: CacheBody): string | undefined {
   try {
     mkdirSync(path.dirname(file), { recursive: true });
-    const data = Buffer.from(serialize(body));
-    const header = Buffer.from(`${MAGIC} ${GRAPH_CACHE_VERSION} ${sha256Hex(data)}\n`);
-    writeFileAtomically(file, Buffer.concat([header, data]), { flush: false });
+    writeFileAtomically(file, encodeStateFile(FORMAT, serialize(body)));
     return undefined;
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
   }
 }
 
-function isOlderThanWindow(statText: string, writtenAtNs: bigint): boolean {
-  const [size, mtimeNs, ctimeNs, ino] = statText.split(':').map(BigInt) as [bigint, bigint, bigint, bigint];
-  return isSafelyOlder({ size, mtimeNs, ctimeNs, ino }, writtenAtNs);
-}
-
 /**
  * Reads the cache file. A missing file gives neither a body nor a rejection. Another magic or version, a
- * bad checksum or an undecodable body gives a rejection, and the caller builds the graph from the
- * Dockerfiles. Saves are not flushed, so a crash can leave a truncated file, which the checksum catches.
+ * bad checksum or an undecodable body gives a rejection, and the caller builds the graph from the Dockerfiles.
  */
 function readCache(file: string): { body: CacheBody | undefined; rejection: string | undefined } {
-  let data: Buffer;
-  try {
-    data = readFileSync(file);
-  } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    return { body: undefined, rejection: missing ? undefined : `unreadable: ${error instanceof Error ? error.message : String(error)}` };
-  }
-
-  const newline = data.indexOf(0x0a);
-  const header = data.subarray(0, newline < 0 ? 0 : newline).toString('latin1').split(' ');
-  if (newline < 0 || header.length !== 3 || header[0] !== MAGIC) {
-    return { body: undefined, rejection: 'not an imagesum graph cache' };
-  }
-  if (header[1] !== String(GRAPH_CACHE_VERSION)) {
-    return { body: undefined, rejection: `unsupported version ${header[1] ?? ''}` };
-  }
-  const bytes = data.subarray(newline + 1);
-  if (header[2] !== sha256Hex(bytes)) {
-    return { body: undefined, rejection: 'checksum mismatch (truncated or damaged)' };
+  const decoded = readStateFile(FORMAT, file);
+  if (decoded?.body === undefined) {
+    return { body: undefined, rejection: decoded?.rejection };
   }
 
   try {
-    const body: unknown = deserialize(bytes);
+    const body: unknown = deserialize(decoded.body);
     return isCacheBody(body) ? { body, rejection: undefined } : { body: undefined, rejection: 'body has an unexpected shape' };
   } catch {
     return { body: undefined, rejection: 'body cannot be decoded' };

@@ -13,7 +13,7 @@ const NOW = 10_000_000_000_000n;
 function savedCache(): string {
   const cache = new ChecksumCache();
   cache.record('t/a:latest', { localKey: KEY, inputsKey: KEY, checksum: CHECKSUM, newestFileChangeNs: 0n });
-  return cache.serialize(NOW);
+  return cache.serialize(NOW).toString('utf8');
 }
 
 it('checksum cache round trip', () => {
@@ -48,7 +48,8 @@ it('checksum cache rejects bad files', () => {
   const cases: [string, string, string][] = [
     ['truncated', good.slice(0, -3), 'checksum mismatch (truncated or damaged)'],
     ['damaged', good.replace(KEY, 'c'.repeat(64)), 'checksum mismatch (truncated or damaged)'],
-    ['foreign', '{"entries":[]}', 'not an imagesum checksum cache'],
+    ['foreign', 'hello world\n{"entries":[]}', 'not an imagesum checksum cache'],
+    ['no header', '{"entries":[]}', 'missing header line'],
     ['other version', `imagesum-checksum-cache ${CHECKSUM_CACHE_VERSION + 1} ${sha256Hex(body)}\n${body}`, `unsupported version ${CHECKSUM_CACHE_VERSION + 1}`],
     ['not JSON', withHeader('{'), 'body has an unexpected shape'],
     ['short key', withHeader(JSON.stringify({ entries: [['t/a:latest', 'ab', KEY, CHECKSUM]] })), 'body has an unexpected shape'],

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 
 import { fileDigestOf } from '../../src/digest.js';
 import { createFileHasher, loadStatCache, saveStatCache, StatCache, STAT_CACHE_VERSION } from '../../src/context/index.js';
-import { RACY_WINDOW_NS } from '../../src/context/statcache.js';
+import { RACY_WINDOW_NS, statKeyOf } from '../../src/context/statcache.js';
 import { makeTree, removeTree } from './helpers.js';
 
 /**
@@ -201,4 +201,23 @@ test('hasher rechecks a stale known stat', () => {
     // The open file's own stat matches the cached entry, so the bytes are not read.
     assert.equal(second.hashedCount, 0);
   });
+});
+
+test('hasher rehashes per stat key', () => {
+  const root = makeTree({ 'a.txt': 'alpha' });
+  try {
+    const file = join(root, 'a.txt');
+    const hasher = createFileHasher();
+    const before = statKeyOf(statSync(file, { bigint: true }));
+    assert.equal(hasher.hashFile(file, before), fileDigestOf('alpha'));
+
+    // A second walk of the same file after a change passes the new stat key and must get the new digest.
+    writeFileSync(file, 'gamma');
+    const after = statKeyOf(statSync(file, { bigint: true }));
+    assert.equal(hasher.hashFile(file, after), fileDigestOf('gamma'));
+    assert.equal(hasher.hashFile(file, before), fileDigestOf('alpha'), 'each stat key keeps its own digest');
+    assert.equal(hasher.hashedCount, 2);
+  } finally {
+    removeTree(root);
+  }
 });
