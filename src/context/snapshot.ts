@@ -33,7 +33,7 @@ export class ContextSnapshot {
   readonly newestFileChangeNs: bigint;
 
   private readonly nodes = new Map<string, SnapshotNode>();
-  /** One line per path, in walk order, which `digest` hashes. */
+  /** Four fields per path, in walk order, which `digest` hashes. */
   private listing = '';
   private newestChangeNs = 0n;
 
@@ -103,14 +103,14 @@ export class ContextSnapshot {
 
   private add(node: SnapshotNode): void {
     this.nodes.set(node.path, node);
-    // JSON quotes the path and the link target, so no name can fake a line break or another field.
+    // Paths and link targets cannot contain NUL, so NUL-separated fields cannot run into each other.
     let detail = '';
     if (node.stat !== undefined) {
       detail = statKeyText(node.stat);
     } else if (node.target !== undefined) {
-      detail = JSON.stringify(node.target);
+      detail = node.target;
     }
-    this.listing += `${JSON.stringify(node.path)} ${node.kind} ${node.mode} ${detail}\n`;
+    this.listing += `${node.path}\0${node.kind}\0${node.mode}\0${detail}\0`;
     if (node.stat !== undefined) {
       const changed = node.stat.mtimeNs > node.stat.ctimeNs ? node.stat.mtimeNs : node.stat.ctimeNs;
       if (changed > this.newestChangeNs) {
