@@ -28,7 +28,7 @@ await build({
 // the second line runs `:`, then the rest; to JavaScript it is a string statement and a comment.
 const LAUNCHER = [
   '#!/bin/sh',
-  '":" //; if [ -n "${NODE_EXTRA_CA_CERTS:-}" ]; then export IMAGESUM_NODE_EXTRA_CA_CERTS="$NODE_EXTRA_CA_CERTS"; unset NODE_EXTRA_CA_CERTS; fi; exec node "$0" "$@"',
+  '":" //; unset IMAGESUM_NODE_EXTRA_CA_CERTS; if [ -n "${NODE_EXTRA_CA_CERTS:-}" ]; then export IMAGESUM_NODE_EXTRA_CA_CERTS="$NODE_EXTRA_CA_CERTS"; unset NODE_EXTRA_CA_CERTS; fi; exec node "$0" "$@"',
 ].join('\n');
 
 const entry = 'dist/bin/main.js';

@@ -73,12 +73,13 @@ export interface LoadedGraph {
 export function loadGraph(options: AnalyzeOptions): LoadedGraph {
   const project = loadProject({ cwd: options.cwd, configFile: options.configFile, builder: options.builder });
   const graphOptions = { buildPlatform: options.buildPlatform };
-  if (!(options.graphCache ?? true)) {
+  const code = codeDigest();
+  if (!(options.graphCache ?? true) || code === undefined) {
     return { project, graph: buildGraph(project, graphOptions), warnings: project.warnings };
   }
 
   const file = path.join(stateFolder(project.root), GRAPH_CACHE_FILE);
-  const cached = buildGraphCached(project, graphOptions, { file, codeDigest: codeDigest() });
+  const cached = buildGraphCached(project, graphOptions, { file, codeDigest: code });
   const warnings = [...project.warnings];
   if (cached.saveError !== undefined) {
     warnings.push({ message: `cannot save the cache file ${file}: ${cached.saveError}; the next run computes its content again`, location: undefined });

@@ -1,6 +1,8 @@
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 
 import { stateFolder } from '../analysis.js';
+import { ImagesumError } from '../errors.js';
 import { inputParts } from '../checksum/parts.js';
 import { detectBuilder, type BuilderChoice } from '../engine/index.js';
 import { analyzeAgainstEngine, type EngineAnalysis, type EngineAnalyzeOptions } from '../status/session.js';
@@ -47,6 +49,9 @@ export async function buildImages(options: BuildOptions): Promise<BuildSummary> 
   // NOTE: with podman the checksum still assumes the configured builder's reading of `.dockerignore`;
   // buildah's handling of `<Containerfile>.containerignore` has not been compared with a real podman here.
   const builderKind = options.engine === 'podman' ? 'podman' : analysis.graph.builder;
+  if (plan.length > 0 && !options.dryRun) {
+    createLogFolder(analysis.project.root);
+  }
   const builder = plan.length === 0 || options.dryRun ? undefined : await detectBuilder(builderKind, { client: options.client });
   options.listener.emit({ type: 'planned', builds: plan, builder: builder?.description ?? analysis.graph.builder });
   if (options.dryRun || builder === undefined) {
@@ -77,6 +82,17 @@ export async function buildImages(options: BuildOptions): Promise<BuildSummary> 
     dryRun: undefined,
   };
   return finish(options, summary, startedAt);
+}
+
+/** Creates the folder for the build logs, so that a state folder that cannot be written fails before any build. */
+function createLogFolder(root: string): void {
+  const folder = path.join(stateFolder(root), 'logs');
+  try {
+    mkdirSync(folder, { recursive: true });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ImagesumError('cache', `cannot create the build log folder ${folder}: ${reason}; set IMAGESUM_CACHE_DIR to a writable folder`);
+  }
 }
 
 async function buildOne(

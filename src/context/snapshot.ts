@@ -150,10 +150,28 @@ function lstatOrRaise(absolute: string): BigIntStats {
 }
 
 function readFolder(absolute: string): string[] {
+  let names: string[];
   try {
-    return readdirSync(absolute);
+    names = readdirSync(absolute);
   } catch (error) {
     throw new ImagesumError('context', `cannot list folder ${absolute} in the build context: ${reasonOf(error)}; check its permissions`);
+  }
+  if (names.some((name) => name.includes('\uFFFD'))) {
+    rejectInvalidNames(absolute);
+  }
+  return names;
+}
+
+/**
+ * Raises for a name that is not valid UTF-8. Node decodes such a name with U+FFFD in place of the bad bytes,
+ * so two different files could get the same name, and changes to one would go unnoticed.
+ */
+function rejectInvalidNames(absolute: string): void {
+  for (const name of readdirSync(absolute, { encoding: 'buffer' })) {
+    if (!Buffer.from(name.toString('utf8')).equals(name)) {
+      const latin1Name = JSON.stringify(name.toString('latin1'));
+      throw new ImagesumError('context', `folder ${absolute} in the build context has the file name ${latin1Name}, which is not valid UTF-8; rename it`);
+    }
   }
 }
 

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 
 import { runCli } from '../support/cli.js';
+import { engineSkipReason } from '../support/engine.js';
 import { makeTree, type TreeEntry } from '../support/tree.js';
 
 function inTree(files: Record<string, TreeEntry>, args: string[]) {
@@ -95,4 +99,39 @@ describe('cli', () => {
       assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
     });
   }
+
+  it('rejects file names that are not UTF-8', () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'imagesum-test-'));
+    try {
+      writeFileSync(path.join(root, 'Dockerfile'), 'FROM scratch\nCOPY . /src\n');
+      // Node would read both names as U+FFFD, so a change to one of them could go unnoticed.
+      writeFileSync(Buffer.from(`${root}/\xff`, 'latin1'), 'one');
+      writeFileSync(path.join(root, '\uFFFD'), 'two');
+      const result = runCli(['-C', root, 'hash']);
+      assert.equal(result.status, 2, result.stderr);
+      assert.match(result.stderr, /^imagesum: folder .* has the file name "\u00ff", which is not valid UTF-8; rename it\n$/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('build reports a state folder it cannot write', async (t) => {
+    const skip = await engineSkipReason();
+    if (skip !== false) {
+      t.skip(skip);
+      return;
+    }
+    const root = mkdtempSync(path.join(tmpdir(), 'imagesum-test-'));
+    try {
+      writeFileSync(path.join(root, 'imagesum.yaml'), 'images:\n  - { dockerfile: Dockerfile, name: imagesum-test/unwritable-state }\n');
+      writeFileSync(path.join(root, 'Dockerfile'), 'FROM scratch\nCOPY Dockerfile /d\n');
+      writeFileSync(path.join(root, 'not-a-folder'), '');
+      const result = runCli(['-C', root, 'build', '--offline'], { env: { IMAGESUM_CACHE_DIR: path.join(root, 'not-a-folder') } });
+      assert.equal(result.status, 1, result.stderr);
+      assert.match(result.stderr, /cannot create the build log folder .*not-a-folder.*; set IMAGESUM_CACHE_DIR to a writable folder\n$/);
+      assert.doesNotMatch(result.stderr, /internal error/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
 });
