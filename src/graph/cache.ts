@@ -60,7 +60,8 @@ interface CacheBody {
  * and resolving their builds takes most of a warm run, while the stat keys take a few milliseconds.
  *
  * Build-context files are not part of the graph, and the checksums are computed from them every run. A
- * Dockerfile changed within `RACY_WINDOW_NS` of the save is not trusted, so no graph is saved then.
+ * Dockerfile changed within `RACY_WINDOW_NS` before the run started, or during it, is not trusted, so no
+ * graph is saved then.
  */
 export function buildGraphCached(project: Project, options: BuildGraphOptions, cache: GraphCacheOptions): CachedGraph {
   // Proxy args may carry credentials, and an ENV that expands one would put its value in the saved graph.
@@ -72,15 +73,16 @@ export function buildGraphCached(project: Project, options: BuildGraphOptions, c
   const readStartedAtNs = cache.now === undefined ? currentTimeNs(path.dirname(cache.file)) : cache.now();
   const key = cacheKey(project, options, cache.codeDigest);
   const dockerfiles = [...new Set(project.images.map((spec) => spec.dockerfile))].sort();
+  // Taken before any Dockerfile is read, so that a graph saved below matches these keys or is not saved.
+  const before = statKeys(dockerfiles);
   const loaded = readCache(cache.file);
-  if (loaded.body !== undefined && loaded.body.key === key && sameStats(loaded.body.dockerfiles, dockerfiles)) {
+  if (loaded.body !== undefined && loaded.body.key === key && before !== undefined && sameStats(loaded.body.dockerfiles, before)) {
     const graph = attachSpecs(loaded.body, project);
     if (graph !== undefined) {
       return { graph, reused: true, rejection: undefined, saveError: undefined };
     }
   }
 
-  const before = statKeys(dockerfiles);
   const built = buildGraph(project, options);
   if (before === undefined || !isSettled(before, readStartedAtNs)) {
     return { graph: built, reused: false, rejection: loaded.rejection, saveError: undefined };
@@ -135,16 +137,13 @@ function statKeys(files: readonly string[]): [string, StatKey][] | undefined {
   return keys;
 }
 
-function sameStats(stored: readonly (readonly [string, string])[], files: readonly string[]): boolean {
-  if (stored.length !== files.length) {
+function sameStats(stored: readonly (readonly [string, string])[], current: readonly (readonly [string, StatKey])[]): boolean {
+  if (stored.length !== current.length) {
     return false;
   }
   return stored.every(([file, text], index) => {
-    if (file !== files[index]) {
-      return false;
-    }
-    const stats = statSync(file, { bigint: true, throwIfNoEntry: false });
-    return stats !== undefined && statKeyText(statKeyOf(stats)) === text;
+    const [currentFile, stat] = current[index] as readonly [string, StatKey];
+    return file === currentFile && text === statKeyText(stat);
   });
 }
 
